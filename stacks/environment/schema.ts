@@ -1,0 +1,289 @@
+import { z } from 'zod';
+import { isValidIpv4, isValidIpv4Cidr } from './net.ts';
+
+// The environment file's shape. Field-level rules live here; rules that relate
+// two fields (CIDRs that must not overlap, addresses inside ranges) live in
+// checks.ts so that every error can be reported at once with its own path.
+
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+    message: 'must be a DNS label: lower-case letters, digits and "-", 1–63 characters, starting and ending with a letter or digit',
+  });
+
+const ipv4 = z.string().refine(isValidIpv4, { message: 'must be an IPv4 address such as 10.0.0.5' });
+const ipv4Cidr = z.string().refine(isValidIpv4Cidr, {
+  message: 'must be an IPv4 network in CIDR notation with no host bits set, such as 10.0.0.0/24',
+});
+const hostName = z.string().min(1).regex(/^[A-Za-z0-9.-]+$/, { message: 'must be a host name or an IPv4 address' });
+const port = z.number().int().min(1).max(65535);
+
+/** 4-byte AS numbers (RFC 6793) are allowed; 0 and 65535/4294967295 are reserved. */
+const asNumber = z
+  .number()
+  .int()
+  .min(1, { message: 'must be an AS number from 1 to 4294967294' })
+  .max(4294967294, { message: 'must be an AS number from 1 to 4294967294' })
+  .refine((n) => n !== 65535 && n !== 23456, { message: 'AS 65535 and AS 23456 (AS_TRANS) are reserved' });
+
+const duration = z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, { message: 'must be a duration such as 120s or 5m' });
+
+/** A secret is named, never written: the value comes from this environment variable at apply time. */
+export const secretRef = z.strictObject({
+  env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name such as PROD_TOR_BGP_PASSWORD' }),
+});
+
+const vsphereInfrastructure = z
+  .strictObject({
+    type: z.literal('vsphere'),
+    server: hostName.optional().describe('vCenter host name; VSPHERE_SERVER is used when left out'),
+    allowUnverifiedSsl: z.boolean().default(false),
+    datacenter: z.string().min(1),
+    computeCluster: z.string().min(1).optional(),
+    resourcePool: z.string().min(1).optional().describe('a resource pool path; otherwise the compute cluster’s root pool'),
+    datastore: z.string().min(1).optional(),
+    datastoreCluster: z.string().min(1).optional(),
+    folder: z.string().min(1).describe('VM folder under which herd creates one folder per environment'),
+    network: z.string().min(1).describe('port group the nodes attach to'),
+    template: z.string().min(1).describe('VM template to clone (a cloud image with cloud-init, or one prepared for guest customization)'),
+    cloneType: z.enum(['full', 'linked']).default('full'),
+    guestBootstrap: z.enum(['cloudInit', 'customization']).default('cloudInit'),
+    tagCategory: z.string().min(1).default('herd'),
+  })
+  .refine((v) => (v.computeCluster === undefined) !== (v.resourcePool === undefined), {
+    message: 'give exactly one of computeCluster or resourcePool',
+    path: ['computeCluster'],
+  })
+  .refine((v) => (v.datastore === undefined) !== (v.datastoreCluster === undefined), {
+    message: 'give exactly one of datastore or datastoreCluster',
+    path: ['datastore'],
+  });
+
+const staticHost = z.strictObject({
+  name: dnsLabel.describe('the node name this host serves as, e.g. prod-cp-1'),
+  address: ipv4,
+});
+
+const staticInfrastructure = z.strictObject({
+  type: z.literal('static'),
+  hosts: z.array(staticHost).min(1).describe('hosts that already exist; each node needs a host of its name, extra hosts are spares'),
+});
+
+const network = z.strictObject({
+  cidr: ipv4Cidr.describe('the node network'),
+  gateway: ipv4,
+  dnsServers: z.array(ipv4).min(1).default(['1.1.1.1']),
+  searchDomains: z.array(hostName).default([]),
+  allocation: z
+    .strictObject({
+      start: ipv4,
+      end: ipv4,
+      poolSize: z
+        .number()
+        .int()
+        .min(1)
+        .default(100)
+        .describe('addresses reserved per worker pool, so that scaling one pool never moves another pool’s addresses'),
+    })
+    .optional()
+    .describe('the range herd allocates node addresses from (vSphere); static hosts bring their own'),
+  addresses: z.record(z.string(), ipv4).default({}).describe('node name → address, for nodes whose address is pinned'),
+});
+
+const machine = {
+  cpu: z.number().int().min(1).max(768).default(2),
+  memoryMiB: z.number().int().min(1024).default(4096),
+  diskGiB: z.number().int().min(10).default(40),
+  dataDiskGiB: z.number().int().min(10).optional().describe('an extra disk for /var/lib/containerd'),
+};
+
+const apiEndpoint = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('loadBalancer').describe('an external load balancer VIP, e.g. an F5 BIG-IP virtual server'),
+    address: ipv4,
+    port: port.default(6443),
+  }),
+  z.strictObject({
+    type: z.literal('kubeVip').describe('a virtual IP that kube-vip holds on the control plane nodes'),
+    address: ipv4,
+    port: port.default(6443),
+    interface: z.string().min(1).default('eth0'),
+  }),
+  z.strictObject({
+    type: z.literal('firstNode').describe('the first control plane node’s own address: development only, no failover'),
+    port: port.default(6443),
+  }),
+]);
+
+const controlPlane = z.strictObject({
+  count: z.union([z.literal(1), z.literal(3), z.literal(5)], {
+    error: 'must be 1, 3 or 5: etcd needs an odd member count to keep quorum',
+  }),
+  ...machine,
+  endpoint: apiEndpoint.default({ type: 'firstNode', port: 6443 }),
+  antiAffinity: z.boolean().optional().describe('DRS anti-affinity for the control plane; on by default when count > 1'),
+  rack: dnsLabel.optional(),
+});
+
+const taint = z.strictObject({
+  key: z.string().min(1),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+});
+
+const workerPool = z.strictObject({
+  name: dnsLabel,
+  count: z.number().int().min(0).max(10000),
+  ...machine,
+  labels: z.record(z.string(), z.string()).default({}),
+  taints: z.array(taint).default([]),
+  rack: dnsLabel.optional(),
+  antiAffinity: z.boolean().default(false),
+});
+
+const kubernetes = z.strictObject({
+  version: z.string().regex(/^1\.[0-9]+\.[0-9]+$/, { message: 'must be a full Kubernetes version such as 1.31.4' }),
+  podCidr: ipv4Cidr.default('10.244.0.0/16'),
+  serviceCidr: ipv4Cidr.default('10.96.0.0/12'),
+  dnsDomain: hostName.default('cluster.local'),
+  proxyMode: z.enum(['iptables', 'ipvs']).default('iptables'),
+  packageRepository: z
+    .url()
+    .default('https://pkgs.k8s.io/core:/stable:')
+    .describe('base of the Kubernetes apt repositories; /v<minor>/deb/ is appended, so a mirror of pkgs.k8s.io works'),
+  imageRepository: z.string().min(1).default('registry.k8s.io'),
+});
+
+const containerd = z.strictObject({
+  version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+/, { message: 'must be a containerd version such as 1.7.24' }),
+  packageName: z.string().min(1).default('containerd.io'),
+  registryMirrors: z
+    .record(z.string(), z.array(z.url()).min(1))
+    .default({})
+    .describe('registry host → mirror endpoints, e.g. docker.io: [https://mirror.example.com]'),
+});
+
+const ipPool = z.strictObject({
+  name: dnsLabel.default('default-ipv4-ippool'),
+  cidr: ipv4Cidr,
+  blockSize: z.number().int().min(20).max(32).default(26),
+  encapsulation: z.enum(['None', 'IPIP', 'IPIPCrossSubnet', 'VXLAN', 'VXLANCrossSubnet']).default('None'),
+  natOutgoing: z.boolean().default(true),
+});
+
+const filterRule = z.strictObject({
+  action: z.enum(['Accept', 'Reject']),
+  matchOperator: z.enum(['Equal', 'NotEqual', 'In', 'NotIn']).optional(),
+  cidr: ipv4Cidr.optional(),
+});
+
+const bgpFilter = z.strictObject({
+  name: dnsLabel,
+  exportV4: z.array(filterRule).default([]),
+  importV4: z.array(filterRule).default([]),
+});
+
+const peerNodes = z.union([
+  z.literal('all'),
+  z.strictObject({ racks: z.array(dnsLabel).min(1) }),
+  z.literal('routeReflectors'),
+]);
+
+const bgpPeer = z.strictObject({
+  name: dnsLabel,
+  address: ipv4,
+  asNumber,
+  nodes: peerNodes.default('all').describe('which nodes peer: all, routeReflectors, or { racks: [...] }'),
+  passwordFrom: secretRef.optional(),
+  nextHopMode: z.enum(['Auto', 'Self', 'Keep']).default('Auto'),
+  sourceAddress: z.enum(['UseNodeIP', 'None']).default('UseNodeIP'),
+  maxRestartTime: duration.optional(),
+  keepaliveTime: duration.optional(),
+  filters: z.array(dnsLabel).default([]),
+  kind: z.enum(['router', 'loadBalancer']).default('router').describe('what sits on the other side; shapes the rendered peer config'),
+});
+
+const routeReflectors = z.strictObject({
+  nodes: z.array(dnsLabel).min(1).describe('node names that act as route reflectors'),
+  clusterId: ipv4.describe('route reflector cluster ID, an IPv4 dotted quad'),
+});
+
+const bgp = z.strictObject({
+  asNumber: asNumber.default(64512),
+  nodeToNodeMesh: z.boolean().default(true),
+  routeReflectors: routeReflectors.optional(),
+  rackAsNumbers: z.record(z.string(), asNumber).default({}).describe('rack → AS number of the nodes in it'),
+  peers: z.array(bgpPeer).default([]),
+  filters: z.array(bgpFilter).default([]),
+  advertise: z
+    .strictObject({
+      serviceClusterIps: z.boolean().default(false),
+      serviceExternalIps: z.array(ipv4Cidr).default([]),
+      serviceLoadBalancerIps: z.array(ipv4Cidr).default([]),
+    })
+    .default({ serviceClusterIps: false, serviceExternalIps: [], serviceLoadBalancerIps: [] }),
+});
+
+const calico = z.strictObject({
+  version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, { message: 'must be a Calico version such as 3.32.1' }),
+  operatorManifestUrl: z.url().optional().describe('overrides the tigera-operator.yaml URL derived from the version'),
+  registry: z.string().min(1).optional().describe('image registry mirror for Calico images'),
+  ipPools: z.array(ipPool).optional().describe('defaults to one pool over kubernetes.podCidr'),
+  bgp: bgp.default({
+    asNumber: 64512,
+    nodeToNodeMesh: true,
+    rackAsNumbers: {},
+    peers: [],
+    filters: [],
+    advertise: { serviceClusterIps: false, serviceExternalIps: [], serviceLoadBalancerIps: [] },
+  }),
+});
+
+const bastion = z.strictObject({
+  host: hostName,
+  user: z.string().min(1),
+  port: port.default(22),
+  privateKeyFile: z.string().min(1).optional(),
+});
+
+const ssh = z
+  .strictObject({
+    user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, { message: 'must be a Unix user name' }),
+    port: port.default(22),
+    privateKeyFile: z.string().min(1).optional().describe('path relative to this file; leave out to use ssh-agent (SSH_AUTH_SOCK)'),
+    agent: z.boolean().default(false),
+    bastion: bastion.optional(),
+    knownHostsFile: z.string().min(1).optional().describe('defaults to .herd/<env>/known_hosts'),
+    connectTimeoutSeconds: z.number().int().min(1).default(15),
+    commandTimeoutSeconds: z.number().int().min(1).default(600),
+  })
+  .refine((s) => s.privateKeyFile !== undefined || s.agent, {
+    message: 'give privateKeyFile, or agent: true to use ssh-agent',
+    path: ['privateKeyFile'],
+  });
+
+const provisioner = z.strictObject({
+  concurrency: z.number().int().min(1).max(1000).default(100),
+});
+
+export const environmentSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    extends: z.string().optional().describe('a file whose settings this one starts from (relative path)'),
+    description: z.string().optional(),
+    infrastructure: z.discriminatedUnion('type', [vsphereInfrastructure, staticInfrastructure]),
+    network,
+    controlPlane,
+    workerPools: z.array(workerPool).default([]),
+    kubernetes,
+    containerd,
+    calico,
+    ssh,
+    provisioner: provisioner.default({ concurrency: 100 }),
+  })
+  .describe('A herd environment: one Kubernetes cluster and the machines it runs on');
+
+export type EnvironmentSpec = z.infer<typeof environmentSchema>;
+export type WorkerPoolSpec = EnvironmentSpec['workerPools'][number];
+export type BgpPeerSpec = EnvironmentSpec['calico']['bgp']['peers'][number];
+export type SecretRef = z.infer<typeof secretRef>;
