@@ -1,5 +1,5 @@
 import type { EnvironmentSpec } from './schema.ts';
-import { contains, ipv4ToInt, isReservedInNetwork, overlaps, parseNetwork, type Ipv4Network } from './net.ts';
+import { contains, ipv4ToInt, isReservedInNetwork, overlaps, parseNetwork } from './net.ts';
 import { SUPPORTED_KUBERNETES_MINORS, kubernetesMinor } from './versions.ts';
 import { CONTROL_PLANE_BLOCK, CONTROL_PLANE_POOL, addressOf, nodeSlots } from '../topology/topology.ts';
 
@@ -118,12 +118,9 @@ const staticHosts: Check = (env, spec) => {
   return issues;
 };
 
+/** Node addresses stay clear of pod and service networks because those must be disjoint from the node network. */
 const nodeAddresses: Check = (env, spec) => {
   const net = parseNetwork(spec.network.cidr);
-  const avoid: Array<[string, Ipv4Network]> = [
-    ['kubernetes.podCidr', parseNetwork(spec.kubernetes.podCidr)],
-    ['kubernetes.serviceCidr', parseNetwork(spec.kubernetes.serviceCidr)],
-  ];
   const slots = nodeSlots(env, spec);
   const known = new Set(slots.map((s) => s.name));
   const issues: CheckIssue[] = Object.keys(spec.network.addresses)
@@ -137,9 +134,6 @@ const nodeAddresses: Check = (env, spec) => {
     if (!contains(net, address)) issues.push({ path, message: `${slot.name}'s address ${address} is outside the node network ${net.cidr}` });
     else if (isReservedInNetwork(net, address)) issues.push({ path, message: `${slot.name}'s address ${address} is the network or broadcast address of ${net.cidr}` });
     if (address === spec.network.gateway) issues.push({ path, message: `${slot.name}'s address ${address} is the gateway` });
-    for (const [name, range] of avoid) {
-      if (contains(range, address)) issues.push({ path, message: `${slot.name}'s address ${address} is inside ${name} (${range.cidr})` });
-    }
     const other = owner.get(address);
     if (other !== undefined) issues.push({ path, message: `${slot.name}'s address ${address} is already ${other}'s` });
     owner.set(address, slot.name);

@@ -64,17 +64,16 @@ export function loadEnvironment(path: string): Environment {
 }
 
 function readChain(file: string, chain: ParsedFile[]): unknown {
+  const from = chain.at(-1);
+  const extendsIssue = (message: string): ConfigIssue => (from ? locateIssue([from], ['extends'], message) : { file, path: '', message });
   if (chain.some((c) => c.file === file)) {
-    throw new ConfigError([{ file, path: 'extends', message: `extends forms a cycle: ${[...chain.map((c) => c.file), file].join(' → ')}` }]);
+    throw new ConfigError([extendsIssue(`extends forms a cycle: ${[...chain.map((c) => c.file), file].join(' → ')}`)]);
   }
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const from = chain.at(-1);
-    throw new ConfigError([
-      { file: from?.file ?? file, path: from ? 'extends' : '', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` },
-    ]);
+    throw new ConfigError([extendsIssue(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)]);
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
@@ -97,11 +96,20 @@ function readChain(file: string, chain: ParsedFile[]): unknown {
   return deepMerge(base, own);
 }
 
-/** Mappings merge key by key; lists and scalars in the extending file replace the base's. */
+/**
+ * Mappings merge key by key; lists and scalars in the extending file replace the
+ * base's; `null` removes the base's value. A mapping whose `type` changes (say
+ * infrastructure from vsphere to static) replaces the base's whole mapping, since
+ * the base's fields belong to the other type.
+ */
 function deepMerge(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over;
+  if ('type' in over && over['type'] !== base['type']) return over;
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = k in base ? deepMerge(base[k], v) : v;
+  for (const [k, v] of Object.entries(over)) {
+    if (v === null) delete out[k];
+    else out[k] = k in base ? deepMerge(base[k], v) : v;
+  }
   return out;
 }
 

@@ -52,11 +52,11 @@ const vsphereInfrastructure = z
   })
   .refine((v) => (v.computeCluster === undefined) !== (v.resourcePool === undefined), {
     message: 'give exactly one of computeCluster or resourcePool',
-    path: ['computeCluster'],
+    path: ['resourcePool'],
   })
   .refine((v) => (v.datastore === undefined) !== (v.datastoreCluster === undefined), {
     message: 'give exactly one of datastore or datastoreCluster',
-    path: ['datastore'],
+    path: ['datastoreCluster'],
   });
 
 const staticHost = z.strictObject({
