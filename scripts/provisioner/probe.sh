@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Reads what a node has, changes nothing. Runs as root (sudo -n bash -s) with
+# this text on stdin; prints one key=value per line for facts.ts to parse.
+set -u
+
+# shellcheck source=/dev/null
+[[ -r /etc/os-release ]] && . /etc/os-release
+echo "os.id=${ID:-unknown}"
+echo "os.version=${VERSION_ID:-unknown}"
+echo "hostname=$(hostname)"
+echo "cpus=$(nproc)"
+echo "memory.kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
+echo "clock.epoch=$(date +%s)"
+# The address herd will give kubelet must be one of this host's own.
+address=${1:-}
+if [[ -n $address ]] && ip -o route get "$address" 2>/dev/null | grep -q "^local $address "; then
+  echo "address.local=yes"
+else
+  echo "address.local=no"
+fi
+for file in /etc/kubernetes/admin.conf /etc/kubernetes/kubelet.conf /etc/kubernetes/manifests/kube-apiserver.yaml; do
+  [[ -e $file ]] && echo "file:$file=present"
+done
+for pkg in kubelet kubeadm kubectl containerd.io containerd; do
+  version=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null) && echo "package:$pkg=$version"
+done
+for record in /var/lib/herd/applied/*; do
+  [[ -f $record ]] && echo "applied:${record##*/}=$(<"$record")"
+done
+exit 0

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { quote } from 'shell-quote';
+import type { ClusterNode } from '../../stacks/topology/topology.ts';
+import type { ExecResult, SshSession } from '../ssh/session.ts';
+import type { Reporter } from './report.ts';
+
+/** A file to place on a node: the staged copy is written over SFTP, then installed as root. */
+export interface NodeFile {
+  readonly dest: string;
+  readonly content: string;
+  readonly mode: number;
+}
+
+export class StepFailedError extends Error {
+  constructor(
+    readonly host: string,
+    readonly step: string,
+    readonly code: number,
+    readonly tail: string,
+  ) {
+    super(`${host}: ${step} failed with exit code ${code}${tail ? `; last output:\n${tail}` : ''}`);
+    this.name = 'StepFailedError';
+  }
+}
+
+/** Where herd records, per step, the hash of what it last applied on a node. */
+export const APPLIED_DIR = '/var/lib/herd/applied';
+const TAIL_LINES = 15;
+
+export function contentHash(parts: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const p of parts) hash.update(`${p.length}:${p}`);
+  return hash.digest('hex');
+}
+
+/**
+ * One node as the provisioner drives it: root commands through `sudo -n`, files
+ * over SFTP, secrets only through a command's stdin (never argv, never a file
+ * that the login user can read), every byte of output into the node's log.
+ */
+export class RemoteHost {
+  constructor(
+    readonly node: ClusterNode,
+    private readonly session: SshSession,
+    private readonly reporter: Reporter,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get name(): string {
+    return this.node.name;
+  }
+
+  /** Runs a root command and returns its result, whatever its exit code. */
+  async rootCommand(argv: readonly string[], stdin?: string): Promise<ExecResult> {
+    const command = `sudo -n ${quote([...argv])}`;
+    this.reporter.output(this.name, `$ ${command}`);
+    return this.session.exec(command, {
+      timeoutMs: this.timeoutMs,
+      ...(stdin !== undefined ? { stdin } : {}),
+      onOutput: (chunk) => this.reporter.output(this.name, chunk),
+    });
+  }
+
+  /** Runs a root command that must succeed; a failure carries the step name and the last lines of output. */
+  async mustRun(step: string, argv: readonly string[], stdin?: string): Promise<ExecResult> {
+    const result = await this.rootCommand(argv, stdin);
+    if (result.code !== 0) throw new StepFailedError(this.name, step, result.code, tail(`${result.stdout}${result.stderr}`));
+    return result;
+  }
+
+  /** Places files as root, each with its mode; the staged copies live in a private directory of the login user. */
+  async putFiles(step: string, files: readonly NodeFile[]): Promise<void> {
+    if (files.length === 0) return;
+    const stage = `.herd-stage-${process.pid}`;
+    await this.session.exec(`rm -rf ${stage} && mkdir -m 700 ${stage}`, { timeoutMs: this.timeoutMs });
+    const installs: string[] = [];
+    await Promise.all(
+      files.map(async (file, i) => {
+        await this.session.writeFile(`${stage}/${i}`, file.content, 0o600);
+        installs.push(quote(['install', '-D', '-o', 'root', '-g', 'root', '-m', file.mode.toString(8), `${stage}/${i}`, file.dest]));
+      }),
+    );
+    installs.sort();
+    const result = await this.session.exec(`sudo -n sh -c ${quote([installs.join(' && ')])}; rc=$?; rm -rf ${stage}; exit $rc`, { timeoutMs: this.timeoutMs });
+    if (result.code !== 0) throw new StepFailedError(this.name, step, result.code, tail(result.stderr));
+  }
+
+  /** Writes secrets as root into `dir` (0700, files 0600), each value sent on stdin. */
+  async putSecrets(step: string, dir: string, secrets: Readonly<Record<string, string>>): Promise<void> {
+    for (const [name, value] of Object.entries(secrets)) {
+      await this.mustRun(step, ['sh', '-c', 'umask 077 && mkdir -p "$1" && chmod 700 "$1" && cat > "$1/$2"', 'put-secret', dir, name], value);
+    }
+  }
+
+  /** Reads secrets a script left in `dir` on the node; the values come back on stdout of a root `cat`, never into a file here. */
+  async takeSecrets(step: string, dir: string, names: readonly string[]): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const name of names) out[name] = (await this.mustRun(step, ['cat', `${dir}/${name}`])).stdout;
+    return out;
+  }
+
+  async removeDir(step: string, dir: string): Promise<void> {
+    await this.mustRun(step, ['rm', '-rf', dir]);
+  }
+
+  /** Remembers that `step` succeeded with this desired state, so the next run can skip it (read back by the probe). */
+  async recordApplied(step: string, hash: string): Promise<void> {
+    await this.mustRun(step, ['sh', '-c', 'mkdir -p "$1" && printf %s "$2" > "$1/$3.tmp" && mv "$1/$3.tmp" "$1/$3"', 'record', APPLIED_DIR, hash, step]);
+  }
+}
+
+export function tail(text: string): string {
+  return text.trimEnd().split('\n').slice(-TAIL_LINES).join('\n');
+}
