@@ -157,6 +157,10 @@ const kubernetes = z.strictObject({
 const containerd = z.strictObject({
   version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+/, { message: 'must be a containerd version such as 1.7.24' }),
   packageName: z.string().min(1).default('containerd.io'),
+  packageRepository: z
+    .url()
+    .default('https://download.docker.com/linux')
+    .describe("base of Docker's apt repositories that ship containerd.io; /<os id> (debian or ubuntu) is appended and its key is <base>/<os id>/gpg, so a mirror of download.docker.com works"),
   registryMirrors: z
     .record(z.string(), z.array(z.url()).min(1))
     .default({})
