@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { validateCommand } from './commands/validate.ts';
 import { nodesCommand } from './commands/nodes.ts';
 import { schemaCommand } from './commands/schema.ts';
+import { applyCommand, planCommand } from './commands/apply-plan.ts';
 import { renderCommand } from './commands/render.ts';
 import { peersCommand } from './commands/peers.ts';
 import { runCli } from './run.ts';
@@ -13,6 +14,8 @@ const program = new Command('herd')
   .addCommand(validateCommand())
   .addCommand(nodesCommand())
   .addCommand(schemaCommand())
+  .addCommand(planCommand())
+  .addCommand(applyCommand())
   .addCommand(renderCommand())
   .addCommand(peersCommand());
 

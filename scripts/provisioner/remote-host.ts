@@ -11,6 +11,13 @@ export interface NodeFile {
   readonly mode: number;
 }
 
+export interface CommandOptions {
+  /** Sent on stdin: how secrets reach a node. */
+  readonly stdin?: string;
+  /** The command prints a secret: keep its output out of every log. */
+  readonly secretOutput?: boolean;
+}
+
 export class StepFailedError extends Error {
   constructor(
     readonly host: string,
@@ -50,21 +57,27 @@ export class RemoteHost {
     return this.node.name;
   }
 
-  /** Runs a root command and returns its result, whatever its exit code. */
-  async rootCommand(argv: readonly string[], stdin?: string): Promise<ExecResult> {
+  /**
+   * Runs a root command and returns its result, whatever its exit code. Output
+   * goes to the node's log unless it is a secret (`secretOutput`), which is
+   * returned and never logged.
+   */
+  async rootCommand(argv: readonly string[], options: CommandOptions = {}): Promise<ExecResult> {
     const command = `sudo -n ${quote([...argv])}`;
     this.reporter.output(this.name, `$ ${command}`);
     return this.session.exec(command, {
       timeoutMs: this.timeoutMs,
-      ...(stdin !== undefined ? { stdin } : {}),
-      onOutput: (chunk) => this.reporter.output(this.name, chunk),
+      ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+      ...(options.secretOutput ? {} : { onOutput: (chunk: string) => this.reporter.output(this.name, chunk) }),
     });
   }
 
   /** Runs a root command that must succeed; a failure carries the step name and the last lines of output. */
-  async mustRun(step: string, argv: readonly string[], stdin?: string): Promise<ExecResult> {
-    const result = await this.rootCommand(argv, stdin);
-    if (result.code !== 0) throw new StepFailedError(this.name, step, result.code, tail(`${result.stdout}${result.stderr}`));
+  async mustRun(step: string, argv: readonly string[], options: CommandOptions = {}): Promise<ExecResult> {
+    const result = await this.rootCommand(argv, options);
+    if (result.code !== 0) {
+      throw new StepFailedError(this.name, step, result.code, tail(options.secretOutput ? result.stderr : `${result.stdout}${result.stderr}`));
+    }
     return result;
   }
 
@@ -88,14 +101,14 @@ export class RemoteHost {
   /** Writes secrets as root into `dir` (0700, files 0600), each value sent on stdin. */
   async putSecrets(step: string, dir: string, secrets: Readonly<Record<string, string>>): Promise<void> {
     for (const [name, value] of Object.entries(secrets)) {
-      await this.mustRun(step, ['sh', '-c', 'umask 077 && mkdir -p "$1" && chmod 700 "$1" && cat > "$1/$2"', 'put-secret', dir, name], value);
+      await this.mustRun(step, ['sh', '-c', 'umask 077 && mkdir -p "$1" && chmod 700 "$1" && cat > "$1/$2"', 'put-secret', dir, name], { stdin: value });
     }
   }
 
   /** Reads secrets a script left in `dir` on the node; the values come back on stdout of a root `cat`, never into a file here. */
   async takeSecrets(step: string, dir: string, names: readonly string[]): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
-    for (const name of names) out[name] = (await this.mustRun(step, ['cat', `${dir}/${name}`])).stdout;
+    for (const name of names) out[name] = (await this.mustRun(step, ['cat', `${dir}/${name}`], { secretOutput: true })).stdout;
     return out;
   }
 

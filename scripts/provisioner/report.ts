@@ -37,6 +37,11 @@ export class Reporter {
     mkdirSync(logDir, { recursive: true, mode: 0o700 });
   }
 
+  /** A secret learnt during the run (a join token): redacted from here on. */
+  addSecret(value: string): void {
+    this.redactor.add(value);
+  }
+
   phase(title: string): void {
     this.say(`==> ${title}`);
   }

@@ -1,4 +1,4 @@
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { KnownHosts, fingerprint, knownHostsName } from './known-hosts.ts';
 import type { HostKeyCheck, SshEndpoint } from './session.ts';
 
@@ -12,7 +12,7 @@ export type FirstContact = (endpoint: SshEndpoint, keyFingerprint: string) => vo
  */
 export function trustOnFirstUse(knownHosts: KnownHosts, onFirstContact?: FirstContact): HostKeyCheck {
   return (endpoint, blob) => {
-    const parsed = utils.parseKey(blob);
+    const parsed = ssh2.utils.parseKey(blob);
     if (parsed instanceof Error) return `the host offered a key that cannot be parsed: ${parsed.message}`;
     const offered = { type: parsed.type, key: blob.toString('base64') };
     const name = knownHostsName(endpoint.host, endpoint.port);

@@ -1,4 +1,7 @@
-import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+
+// ssh2 is CommonJS; Node's ESM loader cannot see all of its named exports.
+const { Client } = ssh2;
 import type { Duplex } from 'node:stream';
 
 /** Where to log in: one host as OpenSSH would see it. */
@@ -71,7 +74,7 @@ export class SshSession {
 
   private constructor(
     readonly endpoint: SshEndpoint,
-    private readonly client: Client,
+    private readonly client: InstanceType<typeof Client>,
   ) {}
 
   static connect(options: ConnectOptions): Promise<SshSession> {

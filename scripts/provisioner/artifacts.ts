@@ -1,0 +1,29 @@
+import { SCRIPTS, type Artifact, type RenderedCluster } from '../../templates/render.ts';
+import type { NodeFile } from './remote-host.ts';
+import { contentHash } from './remote-host.ts';
+
+function isCalico(a: Artifact): boolean {
+  return a.path.startsWith('cluster/calico/') || a.path === `cluster/${SCRIPTS.applyCalico}`;
+}
+
+/** What a node receives when it is prepared: its own files, and on the first control plane the join-credential script. */
+export function preparedFiles(rendered: RenderedCluster, name: string): Artifact[] {
+  const node = rendered.nodes.find((n) => n.name === name);
+  if (node === undefined) throw new Error(`nothing rendered for ${name}`);
+  const cluster = name === rendered.cluster.firstControlPlane ? rendered.cluster.artifacts.filter((a) => !isCalico(a)) : [];
+  return [...node.artifacts, ...cluster];
+}
+
+/** The Calico resources and the script that applies them, placed on the control plane that applies them. */
+export function calicoFiles(rendered: RenderedCluster): Artifact[] {
+  return rendered.cluster.artifacts.filter(isCalico);
+}
+
+export function toNodeFiles(artifacts: readonly Artifact[]): NodeFile[] {
+  return artifacts.flatMap((a) => (a.destination === null ? [] : [{ dest: a.destination, content: a.content, mode: a.mode }]));
+}
+
+/** Identifies a set of files: when it changes, the step that applies them runs again. */
+export function artifactsHash(artifacts: readonly Artifact[], extra: readonly string[] = []): string {
+  return contentHash([...artifacts.flatMap((a) => [a.destination ?? '', a.mode.toString(8), a.content]), ...extra]);
+}

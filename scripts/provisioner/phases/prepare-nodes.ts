@@ -1,0 +1,26 @@
+import { HERD_DIR } from '../../../templates/paths.ts';
+import { SCRIPTS } from '../../../templates/render.ts';
+import { factsOf, hostOf, type Phase, type RunContext } from '../context.ts';
+import { artifactsHash, preparedFiles, toNodeFiles } from '../artifacts.ts';
+import { runSteps } from '../run-steps.ts';
+
+const STEP = 'prepare';
+
+const desired = (ctx: RunContext, name: string): string => artifactsHash(preparedFiles(ctx.rendered, name));
+
+/** Uploads each node's files and runs prepare-node.sh where what was rendered differs from what was last applied there. */
+export const prepareNodes: Phase = {
+  title: 'Prepare nodes',
+  changes: true,
+  plan: (ctx) =>
+    ctx.cluster.nodes
+      .filter((node) => factsOf(ctx, node.name).applied.get(STEP) !== desired(ctx, node.name))
+      .map((node) => ({ host: node.name, step: `upload ${preparedFiles(ctx.rendered, node.name).length} files, run ${SCRIPTS.prepareNode}` })),
+  run: (ctx, steps) =>
+    runSteps(ctx, 'prepare', steps, async ({ host: name }) => {
+      const host = hostOf(ctx, name);
+      await host.putFiles(STEP, toNodeFiles(preparedFiles(ctx.rendered, name)));
+      await host.mustRun(SCRIPTS.prepareNode, ['bash', `${HERD_DIR}/${SCRIPTS.prepareNode}`]);
+      await host.recordApplied(STEP, desired(ctx, name));
+    }),
+};

@@ -1,0 +1,116 @@
+import pLimit from 'p-limit';
+import { join } from 'node:path';
+import type { Environment } from '../../stacks/environment/load.ts';
+import { ConfigError, type ConfigIssue } from '../../stacks/environment/errors.ts';
+import { computeCluster } from '../../stacks/topology/topology.ts';
+import { renderCluster } from '../../templates/render.ts';
+import { stateDir } from '../state-dir.ts';
+import { connectAll } from './connect-hosts.ts';
+import type { Phase, PlannedStep, RunContext } from './context.ts';
+import { probe } from './facts.ts';
+import { hostProblems } from './host-checks.ts';
+import { Redactor } from './redact.ts';
+import { RemoteHost } from './remote-host.ts';
+import { Reporter, type Console } from './report.ts';
+import { prepareNodes } from './phases/prepare-nodes.ts';
+import { initControlPlane } from './phases/init-control-plane.ts';
+import { joinControlPlanes, joinWorkers } from './phases/join-nodes.ts';
+import { applyCalico } from './phases/apply-calico.ts';
+import { verify } from './phases/verify.ts';
+
+export interface ProvisionOptions {
+  readonly env: Environment;
+  /** Plan only: connect, read facts, print the steps, change nothing. */
+  readonly dryRun: boolean;
+  readonly console: Console;
+  readonly verifyTimeoutMs?: number;
+}
+
+export interface ProvisionResult {
+  readonly plan: readonly { phase: string; steps: readonly PlannedStep[] }[];
+  readonly logDir: string;
+}
+
+export class HostsNotSuitableError extends Error {
+  constructor(problems: readonly string[]) {
+    super(`these hosts cannot be used; nothing was changed:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'HostsNotSuitableError';
+  }
+}
+
+/** The secrets the environment names, read from this process's environment; all must be set before anything is done. */
+export function readSecrets(env: Environment): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  const issues: ConfigIssue[] = [];
+  env.spec.calico.bgp.peers.forEach((peer, i) => {
+    if (peer.passwordFrom === undefined) return;
+    const value = process.env[peer.passwordFrom.env];
+    if (value === undefined || value === '') {
+      issues.push({ file: env.file, path: `calico.bgp.peers[${i}].passwordFrom.env`, message: `the environment variable ${peer.passwordFrom.env} is not set; export it with the BGP password before running` });
+    } else {
+      secrets[peer.passwordFrom.env] = value;
+    }
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return secrets;
+}
+
+const PHASES = (verifyTimeoutMs: number): readonly Phase[] => [prepareNodes, initControlPlane, joinControlPlanes, joinWorkers, applyCalico, verify(verifyTimeoutMs)];
+
+/**
+ * Brings every node of an environment to the desired state: connect to all,
+ * read facts, check the hosts, plan every phase from the facts, then (unless
+ * planning only) run the phases in order. A failed phase stops the run.
+ */
+export async function provision(options: ProvisionOptions): Promise<ProvisionResult> {
+  const { env } = options;
+  const secrets = readSecrets(env);
+  const cluster = computeCluster(env);
+  const rendered = renderCluster(cluster);
+  const redactor = new Redactor();
+  for (const value of Object.values(secrets)) redactor.add(value);
+  const logDir = join(stateDir(env.name), 'logs', new Date().toISOString().replaceAll(':', '-'));
+  const reporter = new Reporter(redactor, logDir, options.console);
+  const limit = pLimit(env.spec.provisioner.concurrency);
+
+  reporter.phase(`Connect to ${cluster.nodes.length} hosts`);
+  const { sessions, close } = await connectAll(env, cluster.nodes, {
+    limit,
+    onFirstContact: (host, fingerprint) => reporter.info(host, `first contact: recorded host key ${fingerprint}`),
+  });
+  try {
+    const hosts = new Map(cluster.nodes.map((n) => [n.name, new RemoteHost(n, sessions.get(n.name)!, reporter, env.spec.ssh.commandTimeoutSeconds * 1000)]));
+    const ctx: RunContext = { env, cluster, rendered, reporter, limit, secrets, hosts, facts: new Map() };
+
+    reporter.phase('Gather facts');
+    await Promise.all(cluster.nodes.map((n) => limit(async () => ctx.facts.set(n.name, await probe(hosts.get(n.name)!)))));
+    const unsuitable = cluster.nodes.flatMap((n) => hostProblems(n, ctx.facts.get(n.name)!).map((p) => `${n.name}: ${p}`));
+    if (unsuitable.length > 0) throw new HostsNotSuitableError(unsuitable);
+
+    const phases = PHASES(options.verifyTimeoutMs ?? 300_000);
+    const plan = phases.map((phase) => ({ phase, steps: phase.plan(ctx) }));
+    printPlan(reporter, plan);
+    if (!options.dryRun) {
+      for (const { phase, steps } of plan) {
+        if (steps.length === 0) continue;
+        reporter.phase(phase.title);
+        await phase.run(ctx, steps);
+      }
+      options.console.write(`\n${reporter.summary()}`);
+    }
+    return { plan: plan.map(({ phase, steps }) => ({ phase: phase.title, steps })), logDir };
+  } finally {
+    close();
+  }
+}
+
+function printPlan(reporter: Reporter, plan: readonly { phase: Phase; steps: readonly PlannedStep[] }[]): void {
+  reporter.phase('Plan');
+  const changing = plan.filter((p) => p.phase.changes && p.steps.length > 0);
+  if (changing.length === 0) reporter.info(undefined, 'no changes');
+  for (const { phase, steps } of plan) {
+    if (steps.length === 0) continue;
+    reporter.info(undefined, `  ${phase.title}:`);
+    for (const s of steps) reporter.info(undefined, `    ${s.host}: ${s.step}`);
+  }
+}
