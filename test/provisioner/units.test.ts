@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redactor } from '../../scripts/provisioner/redact.ts';
+import { parseFacts } from '../../scripts/provisioner/facts.ts';
+import { hostProblems } from '../../scripts/provisioner/host-checks.ts';
+import { Reporter } from '../../scripts/provisioner/report.ts';
+import { computeCluster } from '../../stacks/topology/topology.ts';
+import { loadEnvironmentByName } from '../../stacks/environment/load.ts';
+
+const PROBE_OUTPUT = [
+  'os.id=debian',
+  'os.version=12',
+  'hostname=lab-cp-1',
+  'cpus=2',
+  'memory.kib=4039068',
+  'clock.epoch=1000',
+  'address.local=yes',
+  'file:/etc/kubernetes/admin.conf=present',
+  'package:kubelet=1.34.2-1.1',
+  'applied:prepare=abc123',
+  '',
+].join('\n');
+
+describe('provisioner units', () => {
+  it('redacts every known secret, longest first', () => {
+    const r = new Redactor();
+    r.add('abcdef.0123456789abcdef');
+    r.add('abcdef');
+    r.add('');
+    expect(r.redact('token abcdef.0123456789abcdef and abcdef')).toBe('token [redacted] and [redacted]');
+  });
+
+  it('parses what probe.sh prints', () => {
+    const facts = parseFacts(PROBE_OUTPUT, 1003);
+    expect(facts).toMatchObject({ os: { id: 'debian', version: '12' }, cpus: 2, memoryMiB: 3944, clockSkewSeconds: -3, addressIsLocal: true });
+    expect([...facts.files]).toEqual(['/etc/kubernetes/admin.conf']);
+    expect(facts.packages.get('kubelet')).toBe('1.34.2-1.1');
+    expect(facts.applied.get('prepare')).toBe('abc123');
+  });
+
+  it('names every reason a host cannot serve as its node', () => {
+    const node = computeCluster(loadEnvironmentByName('lab')).controlPlanes[0]!;
+    expect(hostProblems(node, parseFacts(PROBE_OUTPUT, 1000))).toEqual([]);
+    const bad = parseFacts(PROBE_OUTPUT.replace('os.id=debian', 'os.id=centos').replace('cpus=2', 'cpus=1').replace('address.local=yes', 'address.local=no'), 1100);
+    expect(hostProblems(node, bad)).toEqual([
+      'runs centos 12; supported: debian 12/13, ubuntu 22.04/24.04',
+      '127.10.0.11 is not an address of this host (the environment gives it to lab-cp-1)',
+      'its clock is -100 s off ours (at most 30 s): check NTP',
+      'has 1 CPUs; a controlPlane needs at least 2',
+    ]);
+  });
+
+  it('keeps secrets out of the console and the per-host log', () => {
+    const redactor = new Redactor();
+    redactor.add('CANARY-bgp-secret');
+    const dir = mkdtempSync(join(tmpdir(), 'herd-report-'));
+    let out = '';
+    const reporter = new Reporter(redactor, dir, { isTTY: false, write: (t) => (out += t) });
+    reporter.info('lab-cp-1', 'password is CANARY-bgp-secret');
+    reporter.output('lab-cp-1', 'kubectl printed CANARY-bgp-secret\n');
+    reporter.addSecret('CANARY-join-token');
+    reporter.stepStarted('lab-cp-1', 'join', 'run join');
+    reporter.stepFinished({ host: 'lab-cp-1', phase: 'join', step: 'run join', outcome: 'failed', seconds: 1, detail: 'token CANARY-join-token refused' });
+    const log = readFileSync(reporter.logFile('lab-cp-1'), 'utf8');
+    for (const text of [out, log, reporter.summary()]) {
+      expect(text).not.toContain('CANARY');
+    }
+    expect(out).toContain('[lab-cp-1] join: run join failed (1.0 s): token [redacted] refused');
+    expect(log).toContain('kubectl printed [redacted]');
+  });
+});
