@@ -5,6 +5,8 @@ import { schemaCommand } from './commands/schema.ts';
 import { applyCommand, planCommand } from './commands/apply-plan.ts';
 import { renderCommand } from './commands/render.ts';
 import { peersCommand } from './commands/peers.ts';
+import { forgetHostCommand } from './commands/forget-host.ts';
+import { kubeconfigCommand } from './commands/kubeconfig.ts';
 import { runCli } from './run.ts';
 
 const program = new Command('herd')
@@ -17,6 +19,8 @@ const program = new Command('herd')
   .addCommand(planCommand())
   .addCommand(applyCommand())
   .addCommand(renderCommand())
-  .addCommand(peersCommand());
+  .addCommand(peersCommand())
+  .addCommand(kubeconfigCommand())
+  .addCommand(forgetHostCommand());
 
 await runCli(program, process.argv);
