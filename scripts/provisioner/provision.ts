@@ -17,6 +17,7 @@ import { initControlPlane } from './phases/init-control-plane.ts';
 import { joinControlPlanes, joinWorkers } from './phases/join-nodes.ts';
 import { applyCalico } from './phases/apply-calico.ts';
 import { verify } from './phases/verify.ts';
+import { acquireApplyLock } from './apply-lock.ts';
 
 export interface ProvisionOptions {
   readonly env: Environment;
@@ -63,8 +64,18 @@ const PHASES = (verifyTimeoutMs: number): readonly Phase[] => [prepareNodes, ini
  * planning only) run the phases in order. A failed phase stops the run.
  */
 export async function provision(options: ProvisionOptions): Promise<ProvisionResult> {
+  const secrets = readSecrets(options.env);
+  // A plan only reads; an apply must not interleave with another on the same cluster.
+  const unlock = options.dryRun ? undefined : acquireApplyLock(join(stateDir(options.env.name), 'apply.lock'));
+  try {
+    return await run(options, secrets);
+  } finally {
+    unlock?.();
+  }
+}
+
+async function run(options: ProvisionOptions, secrets: Record<string, string>): Promise<ProvisionResult> {
   const { env } = options;
-  const secrets = readSecrets(env);
   const cluster = computeCluster(env);
   const rendered = renderCluster(cluster);
   const redactor = new Redactor();
