@@ -96,7 +96,7 @@ ca_cert_hash=$(read_secret KUBEADM_CA_CERT_HASH '^sha256:[a-f0-9]{64}$')
 config=$(<"$template")
 config=${config//@@KUBEADM_JOIN_TOKEN@@/$token}
 config=${config//@@KUBEADM_CA_CERT_HASH@@/$ca_cert_hash}
-[[ $config != *@@* ]] || fail 3 "$template has a placeholder this script does not fill"
+! [[ $config =~ @@[A-Z_]+@@ ]] || fail 3 "$template has a placeholder this script does not fill: ${BASH_REMATCH[0]}"
 
 filled=/run/herd/kubeadm-join.yaml
 trap 'rm -f "$filled"' EXIT
