@@ -28,6 +28,8 @@ fail() {
   printf '%s: error: %s\n' "$script" "$*" >&2
   exit "$code"
 }
+# errtrace: a command failing inside a function is reported too, not only at top level.
+set -o errtrace
 trap 'printf "%s: error: command failed with exit code %s at line %s\n" "$script" "$?" "$LINENO" >&2' ERR
 
 # write_file PATH MODE CONTENT: replaces PATH (atomically) unless it already
@@ -96,7 +98,7 @@ ca_cert_hash=$(read_secret KUBEADM_CA_CERT_HASH '^sha256:[a-f0-9]{64}$')
 config=$(<"$template")
 config=${config//@@KUBEADM_JOIN_TOKEN@@/$token}
 config=${config//@@KUBEADM_CA_CERT_HASH@@/$ca_cert_hash}
-[[ $config != *@@* ]] || fail 3 "$template has a placeholder this script does not fill"
+! [[ $config =~ @@[A-Z_]+@@ ]] || fail 3 "$template has a placeholder this script does not fill: ${BASH_REMATCH[0]}"
 
 filled=/run/herd/kubeadm-join.yaml
 trap 'rm -f "$filled"' EXIT

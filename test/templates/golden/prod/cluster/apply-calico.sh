@@ -32,6 +32,8 @@ fail() {
   printf '%s: error: %s\n' "$script" "$*" >&2
   exit "$code"
 }
+# errtrace: a command failing inside a function is reported too, not only at top level.
+set -o errtrace
 trap 'printf "%s: error: command failed with exit code %s at line %s\n" "$script" "$?" "$LINENO" >&2' ERR
 
 # write_file PATH MODE CONTENT: replaces PATH (atomically) unless it already

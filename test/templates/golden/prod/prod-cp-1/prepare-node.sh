@@ -28,6 +28,8 @@ fail() {
   printf '%s: error: %s\n' "$script" "$*" >&2
   exit "$code"
 }
+# errtrace: a command failing inside a function is reported too, not only at top level.
+set -o errtrace
 trap 'printf "%s: error: command failed with exit code %s at line %s\n" "$script" "$?" "$LINENO" >&2' ERR
 
 # write_file PATH MODE CONTENT: replaces PATH (atomically) unless it already
@@ -66,10 +68,8 @@ modules=(overlay br_netfilter ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh nf_conntrack)
 sysctls=(net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-iptables=1 net.ipv4.ip_forward=1)
 
 [[ $EUID -eq 0 ]] || fail 3 "must run as root"
-# shellcheck source=/dev/null # the host's own file, read in a subshell so it sets nothing here
-os_id=$(. /etc/os-release && printf '%s' "${ID:-}")
-# shellcheck source=/dev/null # as above
-os_codename=$(. /etc/os-release && printf '%s' "${VERSION_CODENAME:-}")
+# shellcheck source=/dev/null # the host's own file, read in a subshell so that it sets nothing here
+read -r os_id os_codename < <(. /etc/os-release && printf '%s %s\n' "${ID:-}" "${VERSION_CODENAME:-}")
 case $os_id in
   debian | ubuntu) ;;
   *) fail 3 "unsupported operating system '$os_id': herd prepares Debian and Ubuntu" ;;
