@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { validateCommand } from './commands/validate.ts';
 import { nodesCommand } from './commands/nodes.ts';
 import { schemaCommand } from './commands/schema.ts';
+import { applyCommand } from './commands/apply.ts';
+import { nodeCommand } from './commands/node.ts';
 import { runCli } from './run.ts';
 
 const program = new Command('herd')
@@ -10,6 +12,8 @@ const program = new Command('herd')
   .showHelpAfterError()
   .addCommand(validateCommand())
   .addCommand(nodesCommand())
-  .addCommand(schemaCommand());
+  .addCommand(schemaCommand())
+  .addCommand(applyCommand())
+  .addCommand(nodeCommand());
 
 await runCli(program, process.argv);
