@@ -1,10 +1,10 @@
 import { LocalBackend, TerraformStack, type ITerraformDependable } from 'cdktf';
 import type { Construct } from 'constructs';
-import type { Cluster } from './topology/topology.ts';
+import { CONTROL_PLANE_POOL, type Cluster } from './topology/topology.ts';
 import type { VsphereInfrastructureSpec } from './environment/schema.ts';
 import { controlPlaneAntiAffinity } from './environment/anti-affinity.ts';
 import { desiredStateHash, type RenderedFile } from './desired-state.ts';
-import { PROJECT_DIR_FROM_STACK } from './project.ts';
+import { environmentStateDirFromStack } from './project.ts';
 import { VsphereConnection } from './constructs/vsphere-connection.ts';
 import { VspherePlacement } from './constructs/vsphere-placement.ts';
 import { VmFolderAndTags } from './constructs/vm-folder-and-tags.ts';
@@ -32,7 +32,7 @@ export class EnvironmentStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
     const { cluster } = props;
-    new LocalBackend(this, { path: `${PROJECT_DIR_FROM_STACK}/.herd/${cluster.name}/terraform.tfstate` });
+    new LocalBackend(this, { path: `${environmentStateDirFromStack(cluster.name)}/terraform.tfstate` });
 
     const infra = cluster.spec.infrastructure;
     const machines = infra.type === 'vsphere' ? vsphereMachines(this, cluster, infra) : new Map<string, NodeVm>();
@@ -67,9 +67,8 @@ function vsphereMachines(stack: Construct, cluster: Cluster, infra: VsphereInfra
   if (computeClusterId !== undefined) {
     // checks.ts refuses anti-affinity without a compute cluster, so nothing is dropped silently here.
     // A rule over a single VM means nothing (and vSphere refuses it): rules start at two members.
-    const cp = cluster.controlPlanes[0]!.pool;
     if (controlPlaneAntiAffinity(cluster.spec) && cluster.controlPlanes.length > 1) {
-      new AntiAffinityRule(stack, 'controlPlaneAntiAffinity', { name: `${cluster.name}-${cp}`, computeClusterId, machineIds: group(cp) });
+      new AntiAffinityRule(stack, 'controlPlaneAntiAffinity', { name: `${cluster.name}-${CONTROL_PLANE_POOL}`, computeClusterId, machineIds: group(CONTROL_PLANE_POOL) });
     }
     for (const pool of cluster.spec.workerPools) {
       if (pool.antiAffinity && pool.count > 1) {

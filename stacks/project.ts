@@ -3,9 +3,11 @@ import { join, resolve } from 'node:path';
 /** The herd checkout: where bin/herd.mjs, the environments and the local state live. */
 export const PROJECT_DIR = resolve(import.meta.dirname, '..');
 
+const STATE_DIR = '.herd';
+
 /** Local, git-ignored files of one environment: Terraform state, known_hosts. */
 export function environmentStateDir(env: string, projectDir: string = PROJECT_DIR): string {
-  return join(projectDir, '.herd', env);
+  return join(projectDir, STATE_DIR, env);
 }
 
 /**
@@ -14,3 +16,8 @@ export function environmentStateDir(env: string, projectDir: string = PROJECT_DI
  * same on every checkout and the state does not pin one machine's paths.
  */
 export const PROJECT_DIR_FROM_STACK = '../../..';
+
+/** environmentStateDir as Terraform sees it from the stack's working directory. */
+export function environmentStateDirFromStack(env: string): string {
+  return `${PROJECT_DIR_FROM_STACK}/${STATE_DIR}/${env}`;
+}

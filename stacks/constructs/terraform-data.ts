@@ -1,4 +1,4 @@
-import { TerraformResource, type LocalExecProvisioner, type TerraformMetaArguments } from 'cdktf';
+import { TerraformResource, anyToHclTerraform, anyToTerraform, hashMapper, hashMapperHcl, type LocalExecProvisioner, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
 
 /** A local-exec provisioner with Terraform's on_failure, which cdktf's type leaves out. */
@@ -30,7 +30,12 @@ export class TerraformData extends TerraformResource {
     this.overrideLogicalId(name);
   }
 
+  // The same mapping as cdktf's DataResource, so that JSON and `cdktf synth --hcl` come out as they would there.
   protected override synthesizeAttributes(): Record<string, unknown> {
-    return { input: this.input, triggers_replace: this.triggersReplace };
+    return { input: hashMapper(anyToTerraform)(this.input), triggers_replace: hashMapper(anyToTerraform)(this.triggersReplace) };
+  }
+
+  protected override synthesizeHclAttributes(): Record<string, unknown> {
+    return { input: hashMapperHcl(anyToHclTerraform)(this.input), triggers_replace: hashMapperHcl(anyToHclTerraform)(this.triggersReplace) };
   }
 }
