@@ -1,13 +1,12 @@
-import { App } from 'cdktf';
-import { listEnvironments, loadEnvironmentByName } from './environment/load.ts';
-import { computeCluster } from './topology/topology.ts';
-import { EnvironmentStack } from './environment-stack.ts';
+import { herdApp } from './app.ts';
+import { ConfigError } from './environment/errors.ts';
 
-// One stack per environment file: `cdktf deploy prod` touches prod only.
-// skipValidation: cdktf's per-construct validation runs `terraform version` for
-// every terraform_data (120 ms each), which dominates synthesis of large clusters.
-const app = new App({ skipValidation: true });
-for (const name of listEnvironments()) {
-  new EnvironmentStack(app, name, { cluster: computeCluster(loadEnvironmentByName(name)) });
+// cdktf runs this file to synthesize (cdktf.json "app"). A wrong environment file
+// is reported like `herd validate` does, not as a stack trace.
+try {
+  herdApp().synth();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`${err.message}\n${err.issues.length} problem${err.issues.length === 1 ? '' : 's'} found; nothing was synthesized.\n`);
+  process.exitCode = 2;
 }
-app.synth();

@@ -7,6 +7,7 @@ import { renderCommand } from './commands/render.ts';
 import { peersCommand } from './commands/peers.ts';
 import { forgetHostCommand } from './commands/forget-host.ts';
 import { kubeconfigCommand } from './commands/kubeconfig.ts';
+import { nodeCommand } from './commands/node.ts';
 import { runCli } from './run.ts';
 
 const program = new Command('herd')
@@ -16,10 +17,11 @@ const program = new Command('herd')
   .addCommand(validateCommand())
   .addCommand(nodesCommand())
   .addCommand(schemaCommand())
-  .addCommand(planCommand())
-  .addCommand(applyCommand())
   .addCommand(renderCommand())
   .addCommand(peersCommand())
+  .addCommand(planCommand())
+  .addCommand(applyCommand())
+  .addCommand(nodeCommand())
   .addCommand(kubeconfigCommand())
   .addCommand(forgetHostCommand());
 

@@ -3,9 +3,9 @@ import type { Environment } from '../../stacks/environment/load.ts';
 import type { ClusterNode } from '../../stacks/topology/topology.ts';
 import { Dialer, type Hop } from '../ssh/connect.ts';
 import { trustOnFirstUse } from '../ssh/host-key-trust.ts';
-import { KnownHosts } from '../ssh/known-hosts.ts';
+import { knownHostsPath } from '../ssh/known-hosts.ts';
 import type { SshCredentials, SshSession } from '../ssh/session.ts';
-import { knownHostsFile, resolveEnvPath } from '../state-dir.ts';
+import { resolveEnvPath } from '../../stacks/project.ts';
 
 export class ConnectFailedError extends Error {
   constructor(readonly failures: readonly Error[]) {
@@ -41,7 +41,7 @@ export async function connectAll(env: Environment, nodes: readonly ClusterNode[]
   };
   const dialer = new Dialer(
     {
-      checkHostKey: trustOnFirstUse(new KnownHosts(knownHostsFile(env)), (endpoint, fp) => options.onFirstContact(endpoint.name, fp)),
+      checkHostKey: trustOnFirstUse(knownHostsPath(env), (endpoint, fp) => options.onFirstContact(endpoint.name, fp)),
       connectTimeoutMs: ssh.connectTimeoutSeconds * 1000,
       attempts: 3,
       backoffMs: 1000,

@@ -4,7 +4,7 @@ import type { Environment } from '../../stacks/environment/load.ts';
 import { ConfigError, type ConfigIssue } from '../../stacks/environment/errors.ts';
 import { computeCluster } from '../../stacks/topology/topology.ts';
 import { renderCluster } from '../../templates/render.ts';
-import { stateDir } from '../state-dir.ts';
+import { environmentStateDir } from '../../stacks/project.ts';
 import { connectAll } from './connect-hosts.ts';
 import type { Phase, PlannedStep, RunContext } from './context.ts';
 import { probe } from './facts.ts';
@@ -66,7 +66,7 @@ const PHASES = (verifyTimeoutMs: number): readonly Phase[] => [prepareNodes, ini
 export async function provision(options: ProvisionOptions): Promise<ProvisionResult> {
   const secrets = readSecrets(options.env);
   // A plan only reads; an apply must not interleave with another on the same cluster.
-  const unlock = options.dryRun ? undefined : acquireApplyLock(join(stateDir(options.env.name), 'apply.lock'));
+  const unlock = options.dryRun ? undefined : acquireApplyLock(join(environmentStateDir(options.env.name), 'apply.lock'));
   try {
     return await run(options, secrets);
   } finally {
@@ -80,7 +80,7 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>): 
   const rendered = renderCluster(cluster);
   const redactor = new Redactor();
   for (const value of Object.values(secrets)) redactor.add(value);
-  const logDir = join(stateDir(env.name), 'logs', new Date().toISOString().replaceAll(':', '-'));
+  const logDir = join(environmentStateDir(env.name), 'logs', new Date().toISOString().replaceAll(':', '-'));
   const reporter = new Reporter(redactor, logDir, options.console);
   const limit = pLimit(env.spec.provisioner.concurrency);
 

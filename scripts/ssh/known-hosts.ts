@@ -1,79 +1,185 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createHash, createHmac } from 'node:crypto';
-import { dirname } from 'node:path';
+import { createHmac } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Environment } from '../../stacks/environment/load.ts';
+import { environmentStateDir, resolveEnvPath } from '../../stacks/project.ts';
 
-/** One `host keytype key` line of an OpenSSH known_hosts file. */
-export interface KnownHostKey {
+// An OpenSSH known_hosts file, read and written the way ssh(1) does: plain and
+// hashed (|1|salt|hash) host names, [host]:port for ports other than 22,
+// comma-separated names, * and ? wildcards, !negation, @cert-authority and
+// @revoked markers. Files herd writes stay usable with `ssh -o UserKnownHostsFile=`.
+
+export interface HostKey {
+  /** Key type as in the file, e.g. ssh-ed25519. */
   readonly type: string;
-  /** Base64 of the key blob, as OpenSSH writes it. */
+  /** Base64 of the key blob (what ssh2 hands a host verifier, base64-encoded). */
   readonly key: string;
 }
 
-/** How OpenSSH names a host in known_hosts: the bare host on port 22, `[host]:port` otherwise. */
-export function knownHostsName(host: string, port: number): string {
+/** The file of an environment: ssh.knownHostsFile (relative to the environment file, ~ for home), else .herd/<env>/known_hosts. */
+export function knownHostsPath(env: Environment): string {
+  const configured = env.spec.ssh.knownHostsFile;
+  return configured === undefined ? join(environmentStateDir(env.name), 'known_hosts') : resolveEnvPath(env, configured);
+}
+
+/** How ssh names a host in known_hosts: the bare name on port 22, [name]:port otherwise. */
+export function hostToken(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
-/** OpenSSH's fingerprint form, as `ssh-keygen -lf` prints it. */
-export function fingerprint(keyBase64: string): string {
-  return `SHA256:${createHash('sha256').update(Buffer.from(keyBase64, 'base64')).digest('base64').replace(/=+$/, '')}`;
+/** Keys the file accepts for host:port (not @revoked or @cert-authority lines). */
+export function lookup(file: string, host: string, port: number): HostKey[] {
+  const token = hostToken(host, port);
+  return readLines(file).flatMap((line) => {
+    const entry = parseLine(line);
+    return entry !== undefined && entry.marker === undefined && matches(entry.hosts, token) ? [{ type: entry.type, key: entry.key }] : [];
+  });
 }
 
-function matchesHostField(field: string, name: string): boolean {
-  if (field.startsWith('|1|')) {
-    // Hashed entry (HashKnownHosts yes): |1|base64(salt)|base64(HMAC-SHA1(salt, name))
-    const [, , salt, hash] = field.split('|');
-    if (salt === undefined || hash === undefined) return false;
-    return createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64') === hash;
-  }
-  return field.split(',').includes(name);
+/** Accepts a key for host:port (first contact). */
+export async function remember(file: string, host: string, port: number, key: HostKey): Promise<void> {
+  await withLock(file, () => {
+    const lines = readLines(file).filter((l) => l !== '');
+    writeLines(file, [...lines, `${hostToken(host, port)} ${key.type} ${key.key}`]);
+  });
 }
 
-interface Line {
-  readonly text: string;
-  readonly hosts?: string;
-  readonly entry?: KnownHostKey;
-}
-
-function parse(text: string): Line[] {
-  return text
-    .split('\n')
-    .filter((l, i, all) => l !== '' || i < all.length - 1)
-    .map((line) => {
-      const fields = line.trim().split(/\s+/);
-      // Markers (@cert-authority, @revoked) and comments are kept as they are and never match.
-      if (line.trim() === '' || line.trim().startsWith('#') || line.startsWith('@') || fields.length < 3) return { text: line };
-      return { text: line, hosts: fields[0]!, entry: { type: fields[1]!, key: fields[2]! } };
+/**
+ * Drops every entry for the given names on this port, so that a replaced
+ * machine at the same address is met as new rather than refused as an
+ * attacker. Lines that also name other hosts keep those names. Returns how
+ * many entries were dropped.
+ */
+export async function forget(file: string, hosts: readonly string[], port: number): Promise<number> {
+  const tokens = new Set(hosts.map((h) => hostToken(h, port)));
+  let dropped = 0;
+  await withLock(file, () => {
+    const before = readLines(file);
+    if (before.length === 0) return;
+    const after = before.flatMap((line): string[] => {
+      const entry = parseLine(line);
+      if (entry === undefined || entry.marker !== undefined) return [line];
+      const names = entry.hosts.split(',');
+      const kept = names.filter((name) => !(tokens.has(name) || [...tokens].some((t) => isHashedMatch(name, t))));
+      if (kept.length === names.length) return [line];
+      dropped += 1;
+      return kept.length === 0 ? [] : [[kept.join(','), entry.type, entry.key, ...(entry.comment ? [entry.comment] : [])].join(' ')];
     });
+    if (dropped > 0) writeLines(file, after);
+  });
+  return dropped;
 }
 
-/** The known_hosts file of one environment: read, append on first contact, drop entries of replaced hosts. */
-export class KnownHosts {
-  constructor(readonly file: string) {}
+interface Entry {
+  readonly marker: string | undefined;
+  readonly hosts: string;
+  readonly type: string;
+  readonly key: string;
+  readonly comment: string | undefined;
+}
 
-  lookup(name: string): KnownHostKey[] {
-    if (!existsSync(this.file)) return [];
-    return parse(readFileSync(this.file, 'utf8'))
-      .filter((l) => l.hosts !== undefined && matchesHostField(l.hosts, name))
-      .map((l) => l.entry!);
-  }
+function parseLine(line: string): Entry | undefined {
+  const trimmed = line.trim();
+  if (trimmed === '' || trimmed.startsWith('#')) return undefined;
+  const fields = trimmed.split(/\s+/);
+  const marker = fields[0]?.startsWith('@') ? fields.shift() : undefined;
+  const [hosts, type, key, ...comment] = fields;
+  if (hosts === undefined || type === undefined || key === undefined) return undefined;
+  return { marker, hosts, type, key, comment: comment.length > 0 ? comment.join(' ') : undefined };
+}
 
-  add(name: string, key: KnownHostKey): void {
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    appendFileSync(this.file, `${name} ${key.type} ${key.key}\n`, { mode: 0o600 });
-  }
-
-  /** Removes every entry for `name` (like `ssh-keygen -R`); returns how many were removed. */
-  forget(name: string): number {
-    if (!existsSync(this.file)) return 0;
-    const lines = parse(readFileSync(this.file, 'utf8'));
-    const kept = lines.filter((l) => l.hosts === undefined || !matchesHostField(l.hosts, name));
-    const removed = lines.length - kept.length;
-    if (removed > 0) {
-      const tmp = `${this.file}.tmp-${process.pid}`;
-      writeFileSync(tmp, kept.map((l) => `${l.text}\n`).join(''), { mode: 0o600 });
-      renameSync(tmp, this.file);
+/** OpenSSH's rule: some pattern matches and no negated pattern does. */
+function matches(hosts: string, token: string): boolean {
+  let matched = false;
+  for (const pattern of hosts.split(',')) {
+    if (pattern.startsWith('!')) {
+      if (globMatch(pattern.slice(1), token)) return false;
+    } else if (isHashedMatch(pattern, token) || globMatch(pattern, token)) {
+      matched = true;
     }
-    return removed;
+  }
+  return matched;
+}
+
+function globMatch(pattern: string, text: string): boolean {
+  if (!/[*?]/.test(pattern)) return pattern.toLowerCase() === text.toLowerCase();
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, 'i').test(text);
+}
+
+/** |1|base64(salt)|base64(HMAC-SHA1(salt, name)), as HashKnownHosts writes it. */
+function isHashedMatch(pattern: string, token: string): boolean {
+  const m = /^\|1\|([^|]+)\|([^|]+)$/.exec(pattern);
+  if (m === null) return false;
+  const digest = createHmac('sha1', Buffer.from(m[1]!, 'base64')).update(token).digest('base64');
+  return digest === m[2];
+}
+
+function readLines(file: string): string[] {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text === '' ? [] : text.replace(/\n$/, '').split('\n');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** Write-then-rename, so that a reader (ssh, a parallel provisioner) never sees half a file. */
+function writeLines(file: string, lines: readonly string[]): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, lines.length === 0 ? '' : `${lines.join('\n')}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+const LOCK_STALE_MS = 30_000;
+const LOCK_WAIT_MS = 60_000;
+
+/**
+ * Read-modify-write under a lock directory next to the file: Terraform runs
+ * node removal hooks in parallel, and each rewrites the same file.
+ */
+async function withLock(file: string, fn: () => void): Promise<void> {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const lock = `${file}.lock`;
+  const start = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (lockAge(lock) > LOCK_STALE_MS) {
+        // A holder that died mid-write: the rename never happened, so the file itself is whole.
+        removeLock(lock);
+        continue;
+      }
+      if (Date.now() - start > LOCK_WAIT_MS) throw new Error(`${lock} has been held for over ${LOCK_WAIT_MS / 1000}s; remove it if no herd process is running`);
+      await sleep(20 + Math.random() * 30);
+    }
+  }
+  try {
+    fn();
+  } finally {
+    removeLock(lock);
+  }
+}
+
+function removeLock(lock: string): void {
+  try {
+    rmdirSync(lock);
+  } catch (err) {
+    // Another process cleared the same stale lock first.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+function lockAge(lock: string): number {
+  try {
+    return Date.now() - statSync(lock).mtimeMs;
+  } catch {
+    return 0;
   }
 }

@@ -23,7 +23,7 @@ export interface SshCredentials {
  * Decides whether to trust a host key; returns undefined to accept, or the
  * reason to refuse. It sees the raw key blob as the server sent it.
  */
-export type HostKeyCheck = (endpoint: SshEndpoint, keyBlob: Buffer) => string | undefined;
+export type HostKeyCheck = (endpoint: SshEndpoint, keyBlob: Buffer) => Promise<string | undefined>;
 
 export interface ConnectOptions {
   readonly endpoint: SshEndpoint;
@@ -87,9 +87,17 @@ export class SshSession {
       username: endpoint.user,
       readyTimeout: options.connectTimeoutMs,
       keepaliveInterval: 15_000,
-      hostVerifier: (key: Buffer): boolean => {
-        refusal = options.checkHostKey(endpoint, key);
-        return refusal === undefined;
+      hostVerifier: (key: Buffer, verify: (valid: boolean) => void): void => {
+        options.checkHostKey(endpoint, key).then(
+          (reason) => {
+            refusal = reason;
+            verify(reason === undefined);
+          },
+          (err: unknown) => {
+            refusal = `cannot check the host key: ${err instanceof Error ? err.message : String(err)}`;
+            verify(false);
+          },
+        );
       },
       ...(options.credentials.privateKey ? { privateKey: options.credentials.privateKey } : {}),
       ...(options.credentials.agent ? { agent: options.credentials.agent } : {}),

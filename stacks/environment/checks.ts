@@ -1,6 +1,7 @@
 import type { EnvironmentSpec } from './schema.ts';
 import { contains, ipv4ToInt, isReservedInNetwork, overlaps, parseNetwork } from './net.ts';
 import { SUPPORTED_KUBERNETES_MINORS, kubernetesMinor } from './versions.ts';
+import { controlPlaneAntiAffinity } from './anti-affinity.ts';
 import { CONTROL_PLANE_BLOCK, CONTROL_PLANE_POOL, addressOf, nodeSlots } from '../topology/topology.ts';
 
 export interface CheckIssue {
@@ -236,5 +237,52 @@ const bgp: Check = (env, spec) => {
   return issues;
 };
 
-const CHECKS: readonly Check[] = [kubernetesVersion, disjointNetworks, gateway, names, allocation, staticHosts, nodeAddresses, apiEndpoint, ipPools, bgp];
+/** What a new VM needs to be reachable over SSH, by the way it is bootstrapped. */
+const guestBootstrap: Check = (_env, spec) => {
+  const infra = spec.infrastructure;
+  if (infra.type !== 'vsphere') return [];
+  const keys = spec.ssh.authorizedKeys;
+  if (infra.guestBootstrap === 'cloudInit') {
+    return keys.length === 0
+      ? [{ path: ['ssh', 'authorizedKeys'], message: `cloud-init creates ${spec.ssh.user} on each new VM and needs at least one public key to let herd in; add the .pub line of the key herd uses` }]
+      : [];
+  }
+  const issues: CheckIssue[] = [];
+  if (keys.length > 0) {
+    issues.push({ path: ['ssh', 'authorizedKeys'], message: 'VMware guest customization cannot install SSH keys: the template must already accept ssh.user; remove authorizedKeys or use guestBootstrap: cloudInit' });
+  }
+  if (spec.network.searchDomains.length === 0) {
+    issues.push({ path: ['network', 'searchDomains'], message: 'VMware guest customization needs a domain for each VM; give at least one search domain (the first is used)' });
+  }
+  return issues;
+};
+
+/** DRS rules belong to a compute cluster; a resource pool alone does not name one. */
+const antiAffinity: Check = (_env, spec) => {
+  const infra = spec.infrastructure;
+  if (infra.type !== 'vsphere' || infra.computeCluster !== undefined) return [];
+  const issues: CheckIssue[] = [];
+  if (controlPlaneAntiAffinity(spec)) {
+    issues.push({ path: ['controlPlane', 'antiAffinity'], message: 'DRS anti-affinity needs infrastructure.computeCluster (the cluster of the resource pool); add it, or set controlPlane.antiAffinity: false' });
+  }
+  spec.workerPools.forEach((pool, i) => {
+    if (pool.antiAffinity) issues.push({ path: ['workerPools', i, 'antiAffinity'], message: 'DRS anti-affinity needs infrastructure.computeCluster (the cluster of the resource pool)' });
+  });
+  return issues;
+};
+
+const CHECKS: readonly Check[] = [
+  kubernetesVersion,
+  disjointNetworks,
+  gateway,
+  names,
+  allocation,
+  staticHosts,
+  nodeAddresses,
+  apiEndpoint,
+  ipPools,
+  bgp,
+  guestBootstrap,
+  antiAffinity,
+];
 

@@ -46,13 +46,23 @@ const vsphereInfrastructure = z
     folder: z.string().min(1).describe('VM folder under which herd creates one folder per environment'),
     network: z.string().min(1).describe('port group the nodes attach to'),
     template: z.string().min(1).describe('VM template to clone (a cloud image with cloud-init, or one prepared for guest customization)'),
-    cloneType: z.enum(['full', 'linked']).default('full'),
-    guestBootstrap: z.enum(['cloudInit', 'customization']).default('cloudInit'),
-    tagCategory: z.string().min(1).default('herd'),
+    cloneType: z
+      .enum(['full', 'linked'])
+      .default('full')
+      .describe('linked clones need a template with a snapshot and keep its system disk size (diskGiB applies to full clones)'),
+    guestBootstrap: z
+      .enum(['cloudInit', 'customization'])
+      .default('cloudInit')
+      .describe('cloudInit: guestinfo metadata/userdata for cloud images; customization: VMware guest customization, for templates that already accept ssh.user'),
+    tagCategory: z
+      .string()
+      .min(1)
+      .default('herd')
+      .describe('herd tags each VM in the category <tagCategory>-<env> (environment, role, pool), one category per environment so stacks never share one'),
   })
-  .refine((v) => (v.computeCluster === undefined) !== (v.resourcePool === undefined), {
-    message: 'give exactly one of computeCluster or resourcePool',
-    path: ['resourcePool'],
+  .refine((v) => v.computeCluster !== undefined || v.resourcePool !== undefined, {
+    message: 'give computeCluster, resourcePool, or both (a resource pool inside that cluster)',
+    path: ['computeCluster'],
   })
   .refine((v) => (v.datastore === undefined) !== (v.datastoreCluster === undefined), {
     message: 'give exactly one of datastore or datastoreCluster',
@@ -250,9 +260,20 @@ const bastion = z.strictObject({
   privateKeyFile: z.string().min(1).optional(),
 });
 
+/** One authorized_keys line: a public key is not a secret, and a private key cannot pass this. */
+const publicKey = z
+  .string()
+  .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/, {
+    message: 'must be one OpenSSH public key line such as "ssh-ed25519 AAAAC3Nza… ops@example.com" (the contents of a .pub file)',
+  });
+
 const ssh = z
   .strictObject({
     user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, { message: 'must be a Unix user name' }),
+    authorizedKeys: z
+      .array(publicKey)
+      .default([])
+      .describe('public keys cloud-init installs for ssh.user on new vSphere VMs (guestBootstrap: cloudInit)'),
     port: port.default(22),
     privateKeyFile: z.string().min(1).optional().describe('path relative to this file; leave out to use ssh-agent (SSH_AUTH_SOCK)'),
     agent: z.boolean().default(false),
@@ -291,3 +312,4 @@ export type EnvironmentSpec = z.infer<typeof environmentSchema>;
 export type WorkerPoolSpec = EnvironmentSpec['workerPools'][number];
 export type BgpPeerSpec = EnvironmentSpec['calico']['bgp']['peers'][number];
 export type SecretRef = z.infer<typeof secretRef>;
+export type VsphereInfrastructureSpec = Extract<EnvironmentSpec['infrastructure'], { type: 'vsphere' }>;

@@ -1,68 +1,128 @@
-import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createHmac, randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
-import { KnownHosts, fingerprint, knownHostsName } from '../../scripts/ssh/known-hosts.ts';
-import { trustOnFirstUse } from '../../scripts/ssh/host-key-trust.ts';
+import { forget, hostToken, knownHostsPath, lookup, remember, type HostKey } from '../../scripts/ssh/known-hosts.ts';
+import { loadEnvironmentByName } from '../../stacks/environment/load.ts';
+import { PROJECT_DIR } from '../../stacks/project.ts';
 
-function hostKeyBlob(): Buffer {
-  const { public: pub } = ssh2.utils.generateKeyPairSync('ed25519');
-  return Buffer.from(pub.split(' ')[1]!, 'base64');
+// known_hosts as OpenSSH reads it: checked against ssh-keygen itself (-F finds,
+// -H hashes), since the provisioner and operators' own ssh share these files.
+
+const dir = mkdtempSync(join(tmpdir(), 'herd-known-hosts-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const fresh = (): string => join(dir, `known_hosts-${++n}`);
+
+function hostKey(): HostKey {
+  const keyFile = join(dir, `hostkey-${++n}`);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
+  const [type, key] = readFileSync(`${keyFile}.pub`, 'utf8').trim().split(' ');
+  return { type: type!, key: key! };
 }
 
-const endpoint = { name: 'lab-cp-1', host: '127.10.0.11', port: 22, user: 'herd' };
-const tempFile = (): string => join(mkdtempSync(join(tmpdir(), 'herd-kh-')), 'sub', 'known_hosts');
+/** What `ssh-keygen -F` finds for a host token, as "type key" lines. */
+function sshKeygenFind(file: string, token: string): string[] {
+  const r = spawnSync('ssh-keygen', ['-F', token, '-f', file], { encoding: 'utf8' });
+  return r.stdout
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.split(' ').slice(1, 3).join(' '));
+}
 
 describe('known_hosts', () => {
-  it('names hosts as OpenSSH does', () => {
-    expect(knownHostsName('10.0.0.1', 22)).toBe('10.0.0.1');
-    expect(knownHostsName('10.0.0.1', 2222)).toBe('[10.0.0.1]:2222');
+  const k1 = hostKey();
+  const k2 = hostKey();
+
+  it('names non-22 ports the way ssh does', () => {
+    expect(hostToken('10.0.0.5', 22)).toBe('10.0.0.5');
+    expect(hostToken('10.0.0.5', 2222)).toBe('[10.0.0.5]:2222');
   });
 
-  it('prints fingerprints in ssh-keygen form', () => {
-    expect(fingerprint(Buffer.from('abc').toString('base64'))).toBe('SHA256:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0');
+  it('remembers keys so that ssh-keygen -F finds them, and finds them back', async () => {
+    const file = fresh();
+    await remember(file, '10.0.0.5', 22, k1);
+    await remember(file, '10.0.0.6', 2222, k2);
+    expect(sshKeygenFind(file, '10.0.0.5')).toEqual([`${k1.type} ${k1.key}`]);
+    expect(sshKeygenFind(file, '[10.0.0.6]:2222')).toEqual([`${k2.type} ${k2.key}`]);
+    expect(lookup(file, '10.0.0.5', 22)).toEqual([k1]);
+    expect(lookup(file, '10.0.0.6', 2222)).toEqual([k2]);
+    expect(lookup(file, '10.0.0.6', 22)).toEqual([]);
   });
 
-  it('records a host on first contact, 0600, and accepts the same key again', () => {
-    const file = tempFile();
-    const seen: string[] = [];
-    const check = trustOnFirstUse(new KnownHosts(file), (e, fp) => seen.push(`${e.name} ${fp}`));
-    const blob = hostKeyBlob();
-    expect(check(endpoint, blob)).toBeUndefined();
-    expect(check(endpoint, blob)).toBeUndefined();
-    expect(seen).toEqual([`lab-cp-1 ${fingerprint(blob.toString('base64'))}`]);
-    expect(readFileSync(file, 'utf8')).toBe(`127.10.0.11 ssh-ed25519 ${blob.toString('base64')}\n`);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
+  it('reads and forgets hashed entries (ssh-keygen -H)', async () => {
+    const file = fresh();
+    await remember(file, '10.0.0.5', 22, k1);
+    await remember(file, '10.0.0.7', 22, k2);
+    execFileSync('ssh-keygen', ['-H', '-f', file], { stdio: 'ignore' });
+    expect(readFileSync(file, 'utf8')).not.toContain('10.0.0.5');
+    expect(lookup(file, '10.0.0.5', 22)).toEqual([k1]);
+    expect(await forget(file, ['10.0.0.5'], 22)).toBe(1);
+    expect(lookup(file, '10.0.0.5', 22)).toEqual([]);
+    expect(sshKeygenFind(file, '10.0.0.5')).toEqual([]);
+    expect(sshKeygenFind(file, '10.0.0.7')).toEqual([`${k2.type} ${k2.key}`]);
   });
 
-  it('refuses a changed key, naming the host, both fingerprints and the way forward', () => {
-    const file = tempFile();
-    const check = trustOnFirstUse(new KnownHosts(file));
-    const old = hostKeyBlob();
-    const now = hostKeyBlob();
-    check(endpoint, old);
-    const refusal = check(endpoint, now);
-    expect(refusal).toContain('HOST KEY CHANGED for 127.10.0.11');
-    expect(refusal).toContain(`records ssh-ed25519 ${fingerprint(old.toString('base64'))}`);
-    expect(refusal).toContain(`now offers ssh-ed25519 ${fingerprint(now.toString('base64'))}`);
-    expect(refusal).toContain('herd forget-host lab-cp-1');
-    expect(refusal).toContain('Nothing was done on any host');
+  it('forgets one name of a multi-name line and keeps the others, comments and markers', async () => {
+    const file = fresh();
+    writeFileSync(
+      file,
+      [
+        '# managed by hand',
+        `10.0.0.5,node-a ${k1.type} ${k1.key} a comment`,
+        `@cert-authority 10.0.0.5 ${k2.type} ${k2.key}`,
+        `10.0.0.9 ${k2.type} ${k2.key}`,
+        '',
+      ].join('\n'),
+    );
+    expect(await forget(file, ['10.0.0.5', 'node-a'], 22)).toBe(1);
+    expect(readFileSync(file, 'utf8')).toBe(['# managed by hand', `@cert-authority 10.0.0.5 ${k2.type} ${k2.key}`, `10.0.0.9 ${k2.type} ${k2.key}`, ''].join('\n'));
+    const partial = fresh();
+    writeFileSync(partial, `10.0.0.5,node-a ${k1.type} ${k1.key} a comment\n`);
+    expect(await forget(partial, ['10.0.0.5'], 22)).toBe(1);
+    expect(readFileSync(partial, 'utf8')).toBe(`node-a ${k1.type} ${k1.key} a comment\n`);
   });
 
-  it('forgets a host (plain and hashed entries) and keeps the others', () => {
-    const file = tempFile();
-    const store = new KnownHosts(file);
-    store.add('10.0.0.1', { type: 'ssh-ed25519', key: 'AAAA1' });
-    store.add('10.0.0.2', { type: 'ssh-ed25519', key: 'AAAA2' });
-    const salt = randomBytes(20);
-    const hashed = `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update('10.0.0.1').digest('base64')}`;
-    writeFileSync(file, `# comment\n${readFileSync(file, 'utf8')}${hashed} ssh-rsa AAAA3\n`);
-    expect(store.lookup('10.0.0.1').map((k) => k.key)).toEqual(['AAAA1', 'AAAA3']);
-    expect(store.forget('10.0.0.1')).toBe(2);
-    expect(store.lookup('10.0.0.1')).toEqual([]);
-    expect(readFileSync(file, 'utf8')).toBe('# comment\n10.0.0.2 ssh-ed25519 AAAA2\n');
-    expect(store.forget('10.0.0.9')).toBe(0);
+  it('forgets only the given port', async () => {
+    const file = fresh();
+    await remember(file, '10.0.0.5', 22, k1);
+    await remember(file, '10.0.0.5', 2222, k2);
+    expect(await forget(file, ['10.0.0.5'], 2222)).toBe(1);
+    expect(lookup(file, '10.0.0.5', 22)).toEqual([k1]);
+    expect(lookup(file, '10.0.0.5', 2222)).toEqual([]);
+  });
+
+  it('matches wildcards and negations as ssh does, and ignores @revoked lines for lookups', () => {
+    const file = fresh();
+    writeFileSync(file, [`10.0.0.*,!10.0.0.13 ${k1.type} ${k1.key}`, `@revoked 10.0.0.12 ${k2.type} ${k2.key}`, ''].join('\n'));
+    expect(lookup(file, '10.0.0.12', 22)).toEqual([k1]);
+    expect(lookup(file, '10.0.0.13', 22)).toEqual([]);
+    expect(lookup(file, '10.0.1.12', 22)).toEqual([]);
+  });
+
+  it('a missing file has no keys, and forgetting from it changes nothing', async () => {
+    const file = fresh();
+    expect(lookup(file, '10.0.0.5', 22)).toEqual([]);
+    expect(await forget(file, ['10.0.0.5'], 22)).toBe(0);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('parallel forgets of different hosts all take effect (Terraform runs removal hooks in parallel)', async () => {
+    const file = fresh();
+    const hosts = Array.from({ length: 30 }, (_, i) => `10.0.1.${i + 1}`);
+    writeFileSync(file, [...hosts, 'keep.example.com'].map((h) => `${h} ${k1.type} ${k1.key}`).join('\n') + '\n');
+    const dropped = await Promise.all(hosts.map((h) => forget(file, [h], 22)));
+    expect(dropped).toEqual(hosts.map(() => 1));
+    expect(readFileSync(file, 'utf8')).toBe(`keep.example.com ${k1.type} ${k1.key}\n`);
+    expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+
+  it('lives in .herd/<env>/ by default, and where ssh.knownHostsFile says otherwise', () => {
+    expect(knownHostsPath(loadEnvironmentByName('lab'))).toBe(join(PROJECT_DIR, '.herd', 'lab', 'known_hosts'));
+    expect(knownHostsPath(loadEnvironmentByName('prod'))).toBe(join(homedir(), '.herd', 'prod', 'known_hosts'));
+    const lab = loadEnvironmentByName('lab');
+    const relative = { ...lab, spec: { ...lab.spec, ssh: { ...lab.spec.ssh, knownHostsFile: '../../.herd/shared_known_hosts' } } };
+    expect(knownHostsPath(relative)).toBe(join(PROJECT_DIR, '.herd', 'shared_known_hosts'));
   });
 });

@@ -93,7 +93,7 @@ describe('topology', () => {
         kubernetes: { version: '1.34.2' },
         containerd: { version: '1.7.28' },
         calico: { version: '3.32.1', bgp: { asNumber: 4200000000, rackAsNumbers: { r1: 4200000001, r2: 4200000002 } } },
-        ssh: { user: 'debian', agent: true },
+        ssh: { user: 'debian', agent: true, authorizedKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKs+o0YHh79JFPZ5Sg8DWWaEELpM7Jyk0B0VdQ+2ciL+ ops@example.com'] },
       }),
     );
     const cluster = computeCluster(loadEnvironment(file));

@@ -6,7 +6,7 @@ import { loadEnvironmentByName } from '../../../stacks/environment/load.ts';
 import { computeCluster } from '../../../stacks/topology/topology.ts';
 import { ADMIN_KUBECONFIG } from '../../../templates/paths.ts';
 import { connectAll } from '../../provisioner/connect-hosts.ts';
-import { stateDir } from '../../state-dir.ts';
+import { environmentStateDir } from '../../../stacks/project.ts';
 import { environmentsDir } from '../environments.ts';
 
 export function kubeconfigCommand(): Command {
@@ -17,7 +17,7 @@ export function kubeconfigCommand(): Command {
     .action(async (envName: string, opts: { out?: string }, command: Command) => {
       const env = loadEnvironmentByName(envName, environmentsDir(command));
       const cluster = computeCluster(env);
-      const out = opts.out ?? join(stateDir(envName), 'admin.conf');
+      const out = opts.out ?? join(environmentStateDir(envName), 'admin.conf');
       const errors: string[] = [];
       // Any control plane will do: the first may be down or already removed.
       for (const cp of cluster.controlPlanes) {

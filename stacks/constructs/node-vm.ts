@@ -1,0 +1,106 @@
+import { Construct } from 'constructs';
+import { VirtualMachine, type VirtualMachineClone, type VirtualMachineDisk } from '@cdktf/provider-vsphere/lib/virtual-machine/index.js';
+import type { ClusterNode } from '../topology/topology.ts';
+import type { EnvironmentSpec, VsphereInfrastructureSpec } from '../environment/schema.ts';
+import { parseNetwork } from '../environment/net.ts';
+import { cloudInitFor, guestinfoFor } from '../guest/cloud-init.ts';
+import type { VspherePlacement } from './vsphere-placement.ts';
+import type { VmFolderAndTags } from './vm-folder-and-tags.ts';
+
+export interface NodeVmProps {
+  readonly environment: string;
+  readonly node: ClusterNode;
+  readonly spec: EnvironmentSpec;
+  readonly infrastructure: VsphereInfrastructureSpec;
+  readonly placement: VspherePlacement;
+  readonly inventory: VmFolderAndTags;
+}
+
+/** Minutes to wait for the guest to report a routable address: a cloud image's first boot grows disks and runs cloud-init. */
+export const GUEST_NETWORK_TIMEOUT_MINUTES = 10;
+
+/**
+ * One node's VM, cloned from the template with the node's size, disks, tags
+ * and first-boot configuration. Terraform returns once the guest reports its
+ * network, so the provisioner that follows can reach it.
+ */
+export class NodeVm extends Construct {
+  readonly machine: VirtualMachine;
+  /** The VM's id, read once for the hooks, the reconcile trigger and DRS rules. */
+  readonly machineId: string;
+
+  constructor(scope: Construct, id: string, props: NodeVmProps) {
+    super(scope, id);
+    const { node, spec, infrastructure: infra, placement } = props;
+    const linked = infra.cloneType === 'linked';
+    const cloudInit = infra.guestBootstrap === 'cloudInit';
+    const disks: VirtualMachineDisk[] = [
+      {
+        label: 'system',
+        unitNumber: 0,
+        // vSphere cannot grow a linked clone's disk: it must keep the template's size.
+        size: linked ? placement.template.disk.sizeGiB : node.diskGiB,
+        thinProvisioned: placement.template.disk.thinProvisioned,
+        eagerlyScrub: placement.template.disk.eagerlyScrub,
+      },
+    ];
+    if (node.dataDiskGiB !== undefined) {
+      disks.push({ label: 'containerd', unitNumber: 1, size: node.dataDiskGiB, thinProvisioned: placement.template.disk.thinProvisioned, eagerlyScrub: placement.template.disk.eagerlyScrub });
+    }
+    const clone: VirtualMachineClone = {
+      templateUuid: placement.template.id,
+      linkedClone: linked,
+      ...(cloudInit ? {} : { customize: customizationFor(node, spec) }),
+    };
+
+    this.machine = new VirtualMachine(this, 'machine', {
+      name: node.name,
+      annotation: `herd: ${node.role === 'controlPlane' ? 'control plane' : 'worker'} node of environment ${props.environment}, pool ${node.pool}`,
+      resourcePoolId: placement.resourcePoolId,
+      ...placement.storage,
+      folder: props.inventory.folderPath,
+      tags: props.inventory.tagIdsOf(node),
+      numCpus: node.cpu,
+      memory: node.memoryMiB,
+      guestId: placement.template.guestId,
+      firmware: placement.template.firmware,
+      scsiType: placement.template.scsiType,
+      // Kubernetes' vSphere CSI driver needs disk UUIDs in the guest; so does finding the data disk by id.
+      enableDiskUuid: true,
+      networkInterface: [{ networkId: placement.networkId, adapterType: placement.template.adapterType }],
+      disk: disks,
+      clone,
+      ...(cloudInit ? { extraConfig: guestinfoFor(cloudInitFor(node, spec)) } : {}),
+      // A node's name and address are set at first boot only: when they change, the VM is replaced.
+      replaceTrigger: firstBootIdentity(node, spec),
+      waitForGuestNetTimeout: GUEST_NETWORK_TIMEOUT_MINUTES,
+      waitForGuestNetRoutable: true,
+      lifecycle: {
+        // First-boot data: cloud-init does not re-read it, and changing it would reboot the VM. Later changes
+        // (e.g. authorized keys) are the provisioner's; name and address changes replace the VM (replace_trigger).
+        ignoreChanges: ['extra_config'],
+      },
+    });
+    this.machine.overrideLogicalId(`node_${node.name}`);
+    this.machineId = this.machine.id;
+  }
+}
+
+/** What a VM learns at first boot, readable in a plan: a change here replaces the VM. */
+export function firstBootIdentity(node: ClusterNode, spec: EnvironmentSpec): string {
+  const net = spec.network;
+  const search = net.searchDomains.length > 0 ? ` search ${net.searchDomains.join(',')}` : '';
+  return `${node.name} ${node.address}/${parseNetwork(net.cidr).prefix} via ${net.gateway} dns ${net.dnsServers.join(',')}${search}`;
+}
+
+/** VMware guest customization, for templates without cloud-init: name, address, gateway and DNS only. */
+function customizationFor(node: ClusterNode, spec: EnvironmentSpec): NonNullable<VirtualMachineClone['customize']> {
+  const net = spec.network;
+  return {
+    linuxOptions: { hostName: node.name, domain: net.searchDomains[0]! },
+    networkInterface: [{ ipv4Address: node.address, ipv4Netmask: parseNetwork(net.cidr).prefix }],
+    ipv4Gateway: net.gateway,
+    dnsServerList: net.dnsServers,
+    dnsSuffixList: net.searchDomains,
+  };
+}

@@ -1,0 +1,30 @@
+import { Construct } from 'constructs';
+import { VsphereProvider, type VsphereProviderConfig } from '@cdktf/provider-vsphere/lib/provider/index.js';
+import type { VsphereInfrastructureSpec } from '../environment/schema.ts';
+
+export interface VsphereConnectionProps {
+  readonly infrastructure: VsphereInfrastructureSpec;
+}
+
+/**
+ * The vSphere provider. User and password are left out on purpose: the
+ * provider reads VSPHERE_USER and VSPHERE_PASSWORD itself, so they never reach
+ * the synthesized JSON or the state. The bindings mark them required only
+ * because the provider schema does (with an environment default).
+ */
+const CREDENTIALS_FROM_ENVIRONMENT = {} as Pick<VsphereProviderConfig, 'user' | 'password'>;
+
+export class VsphereConnection extends Construct {
+  readonly provider: VsphereProvider;
+
+  constructor(scope: Construct, id: string, props: VsphereConnectionProps) {
+    super(scope, id);
+    const infra = props.infrastructure;
+    this.provider = new VsphereProvider(this, 'provider', {
+      ...CREDENTIALS_FROM_ENVIRONMENT,
+      // Left out, the provider reads VSPHERE_SERVER.
+      vsphereServer: infra.server,
+      ...(infra.allowUnverifiedSsl ? { allowUnverifiedSsl: true } : {}),
+    });
+  }
+}

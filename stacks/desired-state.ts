@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import type { Cluster } from './topology/topology.ts';
+import { allArtifacts, renderCluster } from '../templates/render.ts';
+
+/** A file the templates render for the cluster or a node, as the provisioner will install it. */
+export interface RenderedFile {
+  readonly path: string;
+  readonly content: string;
+}
+
+/**
+ * A digest of everything the provisioner acts on: when it changes, the
+ * reconcile resource is replaced and `cdktf deploy` runs the provisioner.
+ * Secrets are in the spec only by reference (an environment variable name), so
+ * rotating a password's value does not change this; the operator runs
+ * `herd apply` for that.
+ */
+export function desiredStateHash(cluster: Cluster): string {
+  return hashDesiredState(cluster, allArtifacts(renderCluster(cluster)));
+}
+
+/** desiredStateHash over given rendered files; their order does not matter. */
+export function hashDesiredState(cluster: Cluster, artifacts: readonly RenderedFile[]): string {
+  const { $schema: _schema, extends: _extends, description: _description, ...spec } = cluster.spec;
+  const state = {
+    name: cluster.name,
+    spec,
+    nodes: cluster.nodes,
+    artifacts: [...artifacts].map(({ path, content }) => ({ path, content })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+  };
+  return createHash('sha256').update(canonicalJson(state)).digest('hex');
+}
+
+/** JSON with object keys sorted, so that key order in YAML or code never changes the digest. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,69 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { DEFAULT_ENVIRONMENTS_DIR } from '../../stacks/environment/load.ts';
+import { PROJECT_DIR } from '../../stacks/project.ts';
+
+// The two commands the stack runs, on input they must refuse, and `node
+// remove`'s known_hosts half. A copy of the lab environment points known_hosts
+// into a temporary folder.
+
+const dir = mkdtempSync(join(tmpdir(), 'herd-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const knownHosts = join(dir, 'known_hosts');
+copyFileSync(join(DEFAULT_ENVIRONMENTS_DIR, '_defaults.yaml'), join(dir, '_defaults.yaml'));
+const lab = parse(readFileSync(join(DEFAULT_ENVIRONMENTS_DIR, 'lab.yaml'), 'utf8')) as { ssh: Record<string, unknown> };
+lab.ssh['knownHostsFile'] = knownHosts;
+writeFileSync(join(dir, 'lab.yaml'), stringify(lab));
+
+function herd(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('node', ['bin/herd.mjs', '--environments', dir, ...args], { cwd: PROJECT_DIR, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('herd apply', () => {
+  it('refuses an unknown environment with exit code 2', () => {
+    const r = herd('apply', 'nosuch');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`cannot read ${join(dir, 'nosuch.yaml')}: ENOENT`);
+  });
+});
+
+describe('herd node remove', () => {
+  it("drops the node's known_hosts entries, keeps the others, and says draining is still manual", () => {
+    writeFileSync(
+      knownHosts,
+      ['127.10.1.12 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKs+o0YHh79JFPZ5Sg8DWWaEELpM7Jyk0B0VdQ+2ciL+', '127.10.1.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKs+o0YHh79JFPZ5Sg8DWWaEELpM7Jyk0B0VdQ+2ciL+', ''].join('\n'),
+    );
+    // lab-worker-2 may already be gone from the file (a lowered count): the command must not need it there.
+    const r = herd('node', 'remove', 'lab', 'lab-worker-2', '--address', '127.10.1.12');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(
+      `herd node remove lab lab-worker-2: dropped 1 known_hosts entry for 127.10.1.12 from ${knownHosts}\n` +
+        'Draining and deleting the Kubernetes node is not automated yet: drain and delete it with kubectl before its machine goes.\n',
+    );
+    expect(readFileSync(knownHosts, 'utf8')).toBe('127.10.1.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKs+o0YHh79JFPZ5Sg8DWWaEELpM7Jyk0B0VdQ+2ciL+\n');
+  });
+
+  it('refuses an address that is not one', () => {
+    const r = herd('node', 'remove', 'lab', 'lab-worker-2', '--address', '127.10.1');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("option '--address <ip>' argument '127.10.1' is invalid. must be an IPv4 address such as 10.0.0.5");
+  });
+
+  it('needs --address', () => {
+    const r = herd('node', 'remove', 'lab', 'lab-worker-2');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("required option '--address <ip>' not specified");
+  });
+
+  it('refuses a timeout that is not a whole number of seconds', () => {
+    const r = herd('node', 'remove', 'lab', 'lab-worker-2', '--address', '127.10.1.12', '--timeout', '0');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("option '--timeout <seconds>' argument '0' is invalid. must be a whole number of seconds, at least 1");
+  });
+});
