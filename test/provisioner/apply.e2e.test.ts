@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLab, type JournalEntry, type Lab } from '../../scripts/lab/lab.ts';
+import { environmentStateDir } from '../../stacks/project.ts';
+import { herd, labEnvironment, labHosts, type HerdRun, type LabEnvironment } from './lab-env.ts';
+
+// herd apply on lab hosts: real sshd, real bash running the rendered scripts,
+// simulated Kubernetes tools that keep their state on the hosts. The journals
+// the simulators keep say which commands ran where and whether they changed
+// anything.
+
+const ENV = 'pa';
+const NET = 31;
+const CANARY = 'canary-bgp-7f3a9c1d';
+const BOOTSTRAP_TOKEN = /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/;
+const PEER = { name: 'tor', address: `127.${NET}.9.1`, asNumber: 65001, passwordFrom: { env: 'PA_BGP_PASSWORD' } };
+const runEnv = { ...process.env, PA_BGP_PASSWORD: CANARY };
+
+let lab: Lab;
+let env: LabEnvironment;
+let work: string;
+const marks = new Map<string, number>();
+
+const args = (command: string): string[] => ['--environments', env.dir, command, ENV, '--verify-timeout', '60'];
+const apply = (): Promise<HerdRun> => herd(args('apply'), runEnv);
+
+/** Journal entries of a host since the last mark() */
+function sinceMark(host: string): JournalEntry[] {
+  return lab.journal(host).slice(marks.get(host) ?? 0);
+}
+function mark(): void {
+  for (const h of lab.hosts) marks.set(h.name, lab.journal(h.name).length);
+}
+const mutating = (host: string): string[] => sinceMark(host).filter((e) => e.mutating).map((e) => `${e.command} ${e.argv.join(' ')}`);
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name));
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'herd-apply-'));
+  rmSync(environmentStateDir(ENV), { recursive: true, force: true });
+  lab = await startLab({ stateDir: join(work, 'lab'), hosts: labHosts(ENV, NET, 1, 3) });
+  env = labEnvironment(ENV, join(work, 'environments'), lab, NET);
+  env.write({ controlPlanes: 1, workers: 2 }, { calico: { version: '3.32.1', bgp: { peers: [PEER] } } });
+}, 120_000);
+
+afterAll(async () => {
+  await lab?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('herd apply on the lab', () => {
+  it('plan on fresh hosts lists every step per host and changes nothing', async () => {
+    mark();
+    const r = await herd(args('plan'), runEnv);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${ENV}-cp-1: upload`);
+    expect(r.stdout).toContain(`${ENV}-cp-1: run init-control-plane.sh (kubeadm init)`);
+    expect(r.stdout).toContain(`${ENV}-worker-2: run join-worker.sh (kubeadm join)`);
+    expect(r.stdout).toContain(`${ENV}-cp-1: run apply-calico.sh`);
+    for (const h of lab.hosts) expect(mutating(h.name), h.name).toEqual([]);
+  });
+
+  it('brings fresh hosts to a verified 1 + 2 cluster', async () => {
+    mark();
+    const r = await apply();
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/HOST\s+PHASE\s+STEP\s+RESULT/);
+    const nodes = lab.clusterState()?.nodes ?? {};
+    expect(Object.keys(nodes).sort()).toEqual([`${ENV}-cp-1`, `${ENV}-worker-1`, `${ENV}-worker-2`]);
+    expect(sinceMark(`${ENV}-worker-3`)).toEqual([]);
+  }, 180_000);
+
+  it('a second apply plans no changes and mutates nothing on any host', async () => {
+    mark();
+    const r = await apply();
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain('no changes');
+    for (const h of lab.hosts) expect(mutating(h.name), h.name).toEqual([]);
+  }, 120_000);
+
+  it('+1 worker joins only that worker; the control plane only issues a token', async () => {
+    env.write({ controlPlanes: 1, workers: 3 }, { calico: { version: '3.32.1', bgp: { peers: [PEER] } } });
+    mark();
+    const r = await apply();
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(mutating(`${ENV}-worker-3`)).toEqual(expect.arrayContaining([expect.stringMatching(/^kubeadm join/)]));
+    expect(mutating(`${ENV}-worker-1`)).toEqual([]);
+    expect(mutating(`${ENV}-worker-2`)).toEqual([]);
+    expect(mutating(`${ENV}-cp-1`)).toEqual([expect.stringMatching(/^kubeadm token create/)]);
+    expect(Object.keys(lab.clusterState()?.nodes ?? {})).toHaveLength(4);
+  }, 120_000);
+
+  it('no secret reached a log, a local file, the output or a command line', async () => {
+    const runs = [await apply()];
+    for (const r of runs) {
+      for (const text of [r.stdout, r.stderr, ...r.commandLines]) {
+        expect(text).not.toContain(CANARY);
+        expect(text).not.toMatch(BOOTSTRAP_TOKEN);
+      }
+    }
+    for (const file of [...filesUnder(environmentStateDir(ENV)), env.knownHosts]) {
+      const text = readFileSync(file, 'utf8');
+      expect(text, file).not.toContain(CANARY);
+      expect(text, file).not.toMatch(BOOTSTRAP_TOKEN);
+    }
+    const logs = filesUnder(join(environmentStateDir(ENV), 'logs'));
+    expect(logs.length).toBeGreaterThan(0);
+    for (const log of logs) expect(statSync(log).mode & 0o077, log).toBe(0);
+  }, 120_000);
+
+  it('a changed host key is refused, naming host and fingerprints, and nothing is done on any host', async () => {
+    await lab.setFault(`${ENV}-worker-1`, { kind: 'hostKeyChange' });
+    mark();
+    const r = await apply();
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`HOST KEY CHANGED for 127.${NET}.1.11`);
+    expect(r.stderr).toMatch(/records ssh-ed25519 SHA256:\S+, the host now offers ssh-ed25519 SHA256:\S+/);
+    expect(r.stderr).toContain(`herd forget-host <env> ${ENV}-worker-1`);
+    for (const h of lab.hosts) expect(sinceMark(h.name), h.name).toEqual([]);
+
+    const forget = await herd(['--environments', env.dir, 'forget-host', ENV, `${ENV}-worker-1`]);
+    expect(forget.stdout).toContain('1 entry removed');
+    const again = await apply();
+    expect(again.status, `${again.stdout}\n${again.stderr}`).toBe(0);
+    expect(again.stdout).toContain(`${ENV}-worker-1: first contact: recorded host key SHA256:`);
+  }, 120_000);
+});
