@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { validateCommand } from './commands/validate.ts';
 import { nodesCommand } from './commands/nodes.ts';
 import { schemaCommand } from './commands/schema.ts';
+import { labCommand } from './commands/lab.ts';
 import { runCli } from './run.ts';
 
 const program = new Command('herd')
@@ -10,6 +11,7 @@ const program = new Command('herd')
   .showHelpAfterError()
   .addCommand(validateCommand())
   .addCommand(nodesCommand())
-  .addCommand(schemaCommand());
+  .addCommand(schemaCommand())
+  .addCommand(labCommand());
 
 await runCli(program, process.argv);
