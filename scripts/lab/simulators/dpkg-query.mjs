@@ -72,6 +72,10 @@ function parseCommandLine(argv) {
       if (opts.action && opts.action !== a) fail(2, `dpkg-query: error: conflicting actions -${opts.action} and -${a}\n\nUse --help for help about querying packages.`);
       opts.action = a;
     };
+    if (arg === '--') {
+      opts.patterns.push(...argv.slice(i + 1));
+      break;
+    }
     if (arg === '-W' || arg === '--show') setAction('W');
     else if (arg === '-s' || arg === '--status') setAction('s');
     else if (arg === '-l' || arg === '--list') setAction('l');
