@@ -8,6 +8,7 @@ import { peersCommand } from './commands/peers.ts';
 import { forgetHostCommand } from './commands/forget-host.ts';
 import { kubeconfigCommand } from './commands/kubeconfig.ts';
 import { nodeCommand } from './commands/node.ts';
+import { labCommand } from './commands/lab.ts';
 import { runCli } from './run.ts';
 
 const program = new Command('herd')
@@ -23,6 +24,7 @@ const program = new Command('herd')
   .addCommand(applyCommand())
   .addCommand(nodeCommand())
   .addCommand(kubeconfigCommand())
-  .addCommand(forgetHostCommand());
+  .addCommand(forgetHostCommand())
+  .addCommand(labCommand());
 
 await runCli(program, process.argv);

@@ -1,0 +1,77 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { relative } from 'node:path';
+import { loadEnvironmentByName } from '../../../stacks/environment/load.ts';
+import { labTarget } from '../../lab/environment.ts';
+import { labStatus, startLab, stopLab, type HostStatus } from '../../lab/lab.ts';
+import { environmentsDir } from '../environments.ts';
+import { formatTable } from '../table.ts';
+
+const LAB_NOTE = 'Lab hosts are sandboxes on this machine; kubeadm, kubelet, kubectl and the other Kubernetes tools there are simulators.';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+function target(command: Command, env: string, count?: number): ReturnType<typeof labTarget> {
+  return labTarget(loadEnvironmentByName(env, environmentsDir(command)), count);
+}
+
+function printStatus(hosts: readonly HostStatus[]): void {
+  const rows = hosts.map((h) => [h.name, h.address, h.pid === null ? '-' : String(h.pid), h.running ? 'running' : 'stopped', h.ssh]);
+  process.stdout.write(formatTable(['NAME', 'ADDRESS', 'PID', 'PROCESS', 'SSH'], rows));
+}
+
+export function labCommand(): Command {
+  const lab = new Command('lab').description(`run the lab: SSH hosts on this machine that look like fresh VMs (needs root). ${LAB_NOTE}`);
+
+  lab
+    .command('up')
+    .description("start the lab's hosts: those the environment's nodes need, or --hosts N from its host list; hosts already running are kept")
+    .option('--env <name>', 'the static environment whose hosts the lab plays', 'lab')
+    .option('--hosts <n>', 'start the first N hosts of infrastructure.hosts (spares included)', positiveInt)
+    .action(async (opts: { env: string; hosts?: number }, command: Command) => {
+      const t = target(command, opts.env, opts.hosts);
+      const started = Date.now();
+      const running = await startLab({ stateDir: t.stateDir, keyFile: t.keyFile, user: t.user, hosts: t.hosts });
+      printStatus(await running.status());
+      const key = relative(process.cwd(), running.keyFile) || running.keyFile;
+      process.stdout.write(
+        `\n${running.hosts.length} lab host${running.hosts.length === 1 ? '' : 's'} up in ${((Date.now() - started) / 1000).toFixed(1)} s. ` +
+          `Log in with: ssh -i ${key} ${running.user}@${running.hosts[0]?.address ?? '<address>'}\n${LAB_NOTE}\n`,
+      );
+    });
+
+  lab
+    .command('down')
+    .description('stop every lab host (by PID) and remove what the lab created')
+    .option('--env <name>', 'the environment whose lab to stop', 'lab')
+    .action(async (opts: { env: string }, command: Command) => {
+      const t = target(command, opts.env);
+      const hosts = await labStatus(t.stateDir);
+      await stopLab(t.stateDir);
+      process.stdout.write(`lab stopped (${hosts.length} host${hosts.length === 1 ? '' : 's'}); ${t.stateDir} cleaned\n`);
+    });
+
+  lab
+    .command('status')
+    .description('show each lab host: address, process, and whether its sshd answers')
+    .option('--env <name>', 'the environment whose lab to show', 'lab')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (opts: { env: string; json?: boolean }, command: Command) => {
+      const t = target(command, opts.env);
+      const hosts = await labStatus(t.stateDir);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(hosts, null, 2)}\n`);
+        return;
+      }
+      if (hosts.length === 0) {
+        process.stdout.write(`no lab running in ${t.stateDir}\n`);
+        return;
+      }
+      printStatus(hosts);
+    });
+
+  return lab;
+}

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The simulated cluster that all hosts of one lab share: `state.json` in the
+ * lab's cluster directory (bound into every host at /run/herd-lab/cluster).
+ * The simulators (simulators/lib/cluster.mjs) write it under a lock file;
+ * tests read it through Lab.clusterState().
+ *
+ * No secret value is kept: bootstrap tokens and the certificate key are kept
+ * as SHA-256 digests, and every value of a Secret's `data` is replaced by
+ * "sha256:<hex digest of the decoded value>". A test that needs to know a
+ * Secret's content compares digests.
+ */
+export interface ClusterState {
+  readonly schema: 1;
+  /** null until `kubeadm init` succeeds, and again after the last control plane is reset. */
+  readonly cluster: ClusterInfo | null;
+  /** Every lab host a simulator ran on, by host name: its address and its kubelet. */
+  readonly hosts: Readonly<Record<string, HostRecord>>;
+  readonly nodes: Readonly<Record<string, NodeRecord>>;
+  readonly etcdMembers: readonly EtcdMember[];
+  readonly bootstrapTokens: readonly BootstrapTokenRecord[];
+  readonly certificateKey: { readonly sha256: string; readonly expires: string } | null;
+  /** Applied objects by "<Kind>[.<group>]/<namespace>/<name>" (namespace empty for cluster-scoped ones). */
+  readonly resources: Readonly<Record<string, StoredResource>>;
+}
+
+export interface ClusterInfo {
+  readonly kubernetesVersion: string;
+  /** host:port, or '' when the ClusterConfiguration set none. */
+  readonly controlPlaneEndpoint: string;
+  readonly clusterName: string;
+  readonly podSubnet: string;
+  readonly serviceSubnet: string;
+  readonly dnsDomain: string;
+  readonly imageRepository: string;
+  readonly proxyMode: string;
+  readonly caCertPem: string;
+  /** "sha256:<hex>", what --discovery-token-ca-cert-hash takes. */
+  readonly caCertHash: string;
+  readonly initializedOn: string;
+  readonly initializedAt: string;
+  readonly clusterConfiguration: Readonly<Record<string, unknown>>;
+  readonly kubeletConfiguration: Readonly<Record<string, unknown>>;
+  readonly kubeProxyConfiguration: Readonly<Record<string, unknown>>;
+}
+
+export interface HostRecord {
+  readonly address: string;
+  readonly kubelet: { readonly running: boolean; readonly version: string | null; readonly since: string };
+}
+
+export interface NodeRecord {
+  readonly name: string;
+  /** The lab host the node joined from. */
+  readonly host: string;
+  readonly address: string;
+  readonly controlPlane: boolean;
+  /** Version of this node's control-plane components (kubeadm upgrade apply|node), control planes only. */
+  readonly controlPlaneVersion: string | null;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly { readonly key: string; readonly value?: string; readonly effect: string }[];
+  readonly unschedulable: boolean;
+  readonly createdAt: string;
+  readonly uid: string;
+}
+
+export interface EtcdMember {
+  /** Hexadecimal member ID, as etcdctl prints it. */
+  readonly id: string;
+  readonly name: string;
+  readonly peerURL: string;
+  readonly clientURL: string;
+}
+
+export interface BootstrapTokenRecord {
+  /** The public half of the token ("abcdef" in abcdef.0123456789abcdef). */
+  readonly id: string;
+  readonly secretSha256: string;
+  /** null: never expires (--ttl 0). */
+  readonly expires: string | null;
+  readonly usages: readonly string[];
+  readonly groups: readonly string[];
+  readonly description: string;
+  readonly createdAt: string;
+}
+
+export interface StoredResource {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** The object as applied, plus the metadata the server adds (uid, creationTimestamp, generation). */
+  readonly object: Readonly<Record<string, unknown>>;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export function readClusterState(clusterDir: string): ClusterState | undefined {
+  try {
+    return JSON.parse(readFileSync(join(clusterDir, 'state.json'), 'utf8')) as ClusterState;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}

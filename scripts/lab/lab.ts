@@ -1,0 +1,351 @@
+/**
+ * The lab: sandboxed SSH hosts on this machine that look like fresh Debian VMs.
+ *
+ * Each host is one real OpenSSH sshd on its own loopback address (port 22),
+ * with its own host key and hostname, in new mount/UTS/IPC/PID namespaces
+ * whose root is an overlay over the machine's `/` (upper layer on a tmpfs), so
+ * scripts may write /etc, /var/lib or /opt and the machine stays untouched.
+ * The login user (default "herd") has the lab's key and passwordless sudo.
+ * kubeadm, kubelet, kubectl, systemctl, modprobe, sysctl, swapoff, apt-get,
+ * apt-mark, dpkg-query and curl are simulators (simulators/); everything else
+ * is the real tool. Kubernetes does not run in the lab.
+ *
+ * Programmatic use (tests, benchmarks):
+ *
+ *   const lab = await startLab({ stateDir, hosts: [{ name: 'cp-1', address: '127.20.0.11' }] });
+ *   // connect with ssh2: { host: lab.host('cp-1').address, port: 22, username: lab.user,
+ *   //   privateKey: readFileSync(lab.keyFile) }
+ *   await lab.setFault('cp-1', { kind: 'fail', command: 'kubeadm join', exitCode: 1 });
+ *   lab.journal('cp-1');      // JournalEntry[]: every simulated call on that host
+ *   lab.clusterState();       // ClusterState: nodes, tokens (digests), applied resources, etcd members
+ *   await lab.stop();
+ *
+ * startLab reconciles: hosts of the state directory that still run are kept
+ * (so `--hosts 6` after `--hosts 3` adds three), hosts whose processes died
+ * are cleaned and started afresh, and stray processes of a crashed run are
+ * killed. When no host survived, the shared cluster state is reset as well.
+ * stopLab kills every process the lab started, by PID (the host's
+ * `unshare`, whose death ends the host's PID namespace and with it every
+ * process and mount inside), and removes what the lab created.
+ *
+ * Addresses must be loopback (127.0.0.0/8): Linux answers the whole range on
+ * `lo` without `ip addr add`, and nothing outside the machine is addressed.
+ * Starting needs root (namespaces, mounts, port 22).
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
+import pLimit from 'p-limit';
+import { readClusterState, type ClusterState } from './cluster-state.ts';
+import { applyFault, clearFaults, readFaults, type Fault } from './faults.ts';
+import { readJournal, type JournalEntry } from './journal.ts';
+import { ensureKeyPair } from './keys.ts';
+import { LabPaths } from './paths.ts';
+import { findSandboxProcesses, isRunning, killAndWait, type HostProcess } from './processes.ts';
+import { probeSsh, type SshProbe } from './probe.ts';
+import { hostExec, launchHost, prepareBaseSeed, type ExecResult, type SandboxContext } from './sandbox.ts';
+import { checkUserName } from './users.ts';
+
+export type { Fault } from './faults.ts';
+export type { JournalEntry } from './journal.ts';
+export type { ClusterState } from './cluster-state.ts';
+export type { ExecResult } from './sandbox.ts';
+export type { SshProbe } from './probe.ts';
+
+export interface LabHostSpec {
+  readonly name: string;
+  readonly address: string;
+}
+
+export interface StartLabOptions {
+  /** Where the lab keeps its key, host directories, journals and cluster state; created if missing. */
+  readonly stateDir: string;
+  /** Hosts to have running, in order. */
+  readonly hosts: readonly LabHostSpec[];
+  /** Login user on every host. Default "herd". */
+  readonly user?: string;
+  /** Private key file of the lab's login key (kept if present). Default <stateDir>/id_ed25519. */
+  readonly keyFile?: string;
+  /** Hosts started at once. Default 8. */
+  readonly concurrency?: number;
+  /** Per host, until its sshd answers. Default 30 s. */
+  readonly startTimeoutMs?: number;
+}
+
+export interface LabHost extends LabHostSpec {
+  readonly port: 22;
+  /** PID of the host's `unshare` on this machine. */
+  readonly pid: number;
+  /** PID of the host's init on this machine (PID 1 inside the host). */
+  readonly initPid: number;
+}
+
+export interface HostStatus extends LabHostSpec {
+  readonly pid: number | null;
+  readonly running: boolean;
+  readonly ssh: SshProbe;
+}
+
+/** lab.json: what the lab consists of; per-host process records are in hosts/<name>/process.json. */
+interface LabFile {
+  readonly version: 1;
+  readonly user: string;
+  readonly keyFile: string;
+  readonly keyCreated: boolean;
+  readonly hosts: readonly LabHostSpec[];
+}
+
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function checkHosts(hosts: readonly LabHostSpec[]): void {
+  const names = new Set<string>();
+  const addresses = new Set<string>();
+  for (const { name, address } of hosts) {
+    if (!HOST_NAME.test(name)) throw new Error(`lab host name "${name}" is not a DNS label (lower-case letters, digits, "-")`);
+    if (!ipaddr.IPv4.isValidFourPartDecimal(address) || ipaddr.IPv4.parse(address).range() !== 'loopback') {
+      throw new Error(`lab host ${name}: address "${address}" is not an IPv4 loopback address (127.0.0.0/8); the lab never addresses anything outside this machine`);
+    }
+    if (address === '127.0.0.1') throw new Error(`lab host ${name}: 127.0.0.1 belongs to the machine itself; pick another 127.x.y.z address`);
+    if (names.has(name)) throw new Error(`lab host name "${name}" appears twice`);
+    if (addresses.has(address)) throw new Error(`lab address ${address} appears twice`);
+    names.add(name);
+    addresses.add(address);
+  }
+}
+
+function readLabFile(paths: LabPaths): LabFile | undefined {
+  try {
+    return JSON.parse(readFileSync(paths.labFile, 'utf8')) as LabFile;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function readProcess(paths: LabPaths, name: string): HostProcess | undefined {
+  try {
+    return JSON.parse(readFileSync(paths.processFile(name), 'utf8')) as HostProcess;
+  } catch {
+    return undefined;
+  }
+}
+
+function requireRoot(): void {
+  if (process.getuid?.() !== 0) throw new Error('the lab needs root: it creates namespaces and mounts and binds port 22');
+}
+
+/** Kills recorded and stray sandbox processes of hosts not in `keep`, and removes their directories. */
+async function cleanHosts(paths: LabPaths, keep: ReadonlySet<string>): Promise<void> {
+  const entries = existsSync(paths.hostsDir) ? readdirSync(paths.hostsDir) : [];
+  const keptPids = new Set<number>();
+  const toKill: number[] = [];
+  for (const name of entries) {
+    const proc = readProcess(paths, name);
+    if (keep.has(name) && proc) {
+      keptPids.add(proc.pid).add(proc.initPid);
+      continue;
+    }
+    if (proc && isRunning(proc)) toKill.push(proc.pid, proc.initPid);
+  }
+  toKill.push(...findSandboxProcesses(paths.hostsDir).filter((pid) => !keptPids.has(pid)));
+  await killAndWait([...new Set(toKill)]);
+  for (const name of entries) {
+    if (!keep.has(name)) rmSync(paths.hostDir(name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts the given hosts (keeping any of this state directory's hosts that
+ * still run) and returns a handle on the whole lab.
+ */
+export async function startLab(options: StartLabOptions): Promise<Lab> {
+  requireRoot();
+  const paths = new LabPaths(options.stateDir);
+  const user = options.user ?? 'herd';
+  checkUserName(user);
+  checkHosts(options.hosts);
+  const keyFile = resolve(options.keyFile ?? join(paths.stateDir, 'id_ed25519'));
+  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+
+  const previous = readLabFile(paths);
+  // A host survives if its processes run and its sshd answers (or a fault silenced it on purpose);
+  // one whose sshd broke is started afresh, like a VM that is rebuilt.
+  const alive = new Map<string, LabHostSpec>();
+  await Promise.all(
+    (previous?.hosts ?? []).map(async (host) => {
+      const proc = readProcess(paths, host.name);
+      if (!proc || !isRunning(proc)) return;
+      if (readFaults(paths, host.name).connection === null && (await probeSsh(host.address, 22, 1_000)) !== 'answering') return;
+      alive.set(host.name, host);
+    }),
+  );
+  if (previous && alive.size > 0 && (previous.user !== user || previous.keyFile !== keyFile)) {
+    throw new Error(`the lab in ${paths.stateDir} runs with user "${previous.user}" and key ${previous.keyFile}; stop it first (herd lab down)`);
+  }
+  await cleanHosts(paths, new Set(alive.keys()));
+  if (alive.size === 0) {
+    // Nothing survived: the shared cluster state describes hosts that are gone.
+    rmSync(paths.clusterDir, { recursive: true, force: true });
+  }
+  mkdirSync(paths.clusterDir, { recursive: true, mode: 0o777 });
+  chmodSync(paths.clusterDir, 0o777);
+  mkdirSync(paths.hostsDir, { recursive: true, mode: 0o755 });
+
+  for (const host of options.hosts) {
+    const running = alive.get(host.name);
+    if (running && running.address !== host.address) {
+      throw new Error(`lab host ${host.name} already runs at ${running.address}, not ${host.address}; stop the lab first (herd lab down)`);
+    }
+    const clash = [...alive.values()].find((h) => h.address === host.address && h.name !== host.name);
+    if (clash) throw new Error(`address ${host.address} is taken by running lab host ${clash.name}`);
+  }
+  const missing = options.hosts.filter((h) => !alive.has(h.name));
+  await Promise.all(
+    missing.map(async (host) => {
+      const probe = await probeSsh(host.address, 22, 300);
+      if (probe === 'answering' || probe === 'silent') {
+        throw new Error(`${host.address}:22 is already in use by something that is not this lab; pick other addresses or stop it`);
+      }
+    }),
+  );
+
+  const keyExisted = existsSync(keyFile);
+  const key = ensureKeyPair(keyFile);
+  const ctx: SandboxContext = { paths, user, publicKey: key.publicKey };
+  prepareBaseSeed(ctx);
+  const limit = pLimit(options.concurrency ?? 8);
+  const timeout = options.startTimeoutMs ?? 30_000;
+  const results = await Promise.allSettled(missing.map((host) => limit(() => launchHost(ctx, { ...host, user }, timeout))));
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+
+  const hosts = [...(previous?.hosts ?? []).filter((h) => alive.has(h.name)), ...missing];
+  const labFile: LabFile = { version: 1, user, keyFile, keyCreated: previous?.keyCreated ?? !keyExisted, hosts };
+  writeFileSync(paths.labFile, `${JSON.stringify(labFile, null, 2)}\n`);
+  if (failures.length > 0) {
+    await cleanHosts(paths, new Set(alive.keys()));
+    writeFileSync(paths.labFile, `${JSON.stringify({ ...labFile, hosts: hosts.filter((h) => alive.has(h.name)) }, null, 2)}\n`);
+    throw new Error(`${failures.length} of ${missing.length} lab hosts did not start:\n${failures.map((e) => e.message).join('\n')}`);
+  }
+  return openLab(paths.stateDir);
+}
+
+/** A handle on a running lab, from its state directory. */
+export function openLab(stateDir: string): Lab {
+  const paths = new LabPaths(stateDir);
+  const file = readLabFile(paths);
+  if (!file) throw new Error(`no lab in ${paths.stateDir} (start one with herd lab up)`);
+  return new Lab(paths, file);
+}
+
+/** Stops every host of the lab in stateDir and removes what the lab created. Does nothing if there is no lab. */
+export async function stopLab(stateDir: string): Promise<void> {
+  const paths = new LabPaths(stateDir);
+  if (!existsSync(paths.stateDir)) return;
+  const file = readLabFile(paths);
+  await cleanHosts(paths, new Set());
+  rmSync(paths.hostsDir, { recursive: true, force: true });
+  rmSync(paths.baseSeedDir, { recursive: true, force: true });
+  rmSync(paths.clusterDir, { recursive: true, force: true });
+  rmSync(paths.labFile, { force: true });
+  if (file?.keyCreated) {
+    rmSync(file.keyFile, { force: true });
+    rmSync(`${file.keyFile}.pub`, { force: true });
+  }
+  try {
+    rmdirSync(paths.stateDir);
+  } catch {
+    // Not empty: someone else's files live there too; leave them.
+  }
+}
+
+/** Each host of the lab in stateDir: its process, and whether its sshd answers. */
+export async function labStatus(stateDir: string): Promise<HostStatus[]> {
+  const paths = new LabPaths(stateDir);
+  const file = readLabFile(paths);
+  if (!file) return [];
+  return Promise.all(
+    file.hosts.map(async (host): Promise<HostStatus> => {
+      const proc = readProcess(paths, host.name);
+      const running = proc !== undefined && isRunning(proc);
+      return { ...host, pid: running ? proc.pid : null, running, ssh: await probeSsh(host.address, 22, 1_000) };
+    }),
+  );
+}
+
+export class Lab {
+  readonly stateDir: string;
+  readonly user: string;
+  /** The login key's private key file (OpenSSH format, 0600). */
+  readonly keyFile: string;
+  readonly #paths: LabPaths;
+  readonly #hosts: readonly LabHostSpec[];
+
+  constructor(paths: LabPaths, file: LabFile) {
+    this.#paths = paths;
+    this.stateDir = paths.stateDir;
+    this.user = file.user;
+    this.keyFile = file.keyFile;
+    this.#hosts = file.hosts;
+  }
+
+  get hosts(): readonly LabHost[] {
+    return this.#hosts.map((h) => this.host(h.name));
+  }
+
+  host(name: string): LabHost {
+    const spec = this.#hosts.find((h) => h.name === name);
+    const proc = spec && readProcess(this.#paths, name);
+    if (!spec || !proc) throw new Error(`no lab host named "${name}" in ${this.stateDir}`);
+    return { ...spec, port: 22, pid: proc.pid, initPid: proc.initPid };
+  }
+
+  stop(): Promise<void> {
+    return stopLab(this.stateDir);
+  }
+
+  status(): Promise<HostStatus[]> {
+    return labStatus(this.stateDir);
+  }
+
+  /** Puts a fault on a host (see Fault); connection faults replace each other, command faults add up. */
+  setFault(host: string, fault: Fault): Promise<void> {
+    return applyFault(this.#paths, this.host(host), fault);
+  }
+
+  /** Removes every fault from a host; its sshd answers again when this resolves. */
+  clearFaults(host: string): Promise<void> {
+    return clearFaults(this.#paths, this.host(host));
+  }
+
+  /** Every simulated command called on the host so far, oldest first. */
+  journal(host: string): JournalEntry[] {
+    this.host(host);
+    return readJournal(this.#paths.journalFile(host));
+  }
+
+  /** The shared simulated cluster; undefined until a simulator first wrote it. */
+  clusterState(): ClusterState | undefined {
+    return readClusterState(this.#paths.clusterDir);
+  }
+
+  /** Runs a bash script as root inside the host, without SSH and without a journal of its own. */
+  exec(host: string, script: string, input?: string): Promise<ExecResult> {
+    return hostExec(this.host(host).initPid, ['/bin/bash', '-c', script], input);
+  }
+
+  /** Reads a file from the host's file system. */
+  readFile(host: string, path: string): string {
+    if (!isAbsolute(path)) throw new Error(`path must be absolute: ${path}`);
+    return readFileSync(`/proc/${this.host(host).initPid}/root${path}`, 'utf8');
+  }
+
+  /** The host's public host key ("ssh-ed25519 AAAA…"). */
+  hostKey(host: string): string {
+    return this.readFile(host, '/etc/ssh/ssh_host_ed25519_key.pub').trim().split(' ').slice(0, 2).join(' ');
+  }
+
+  /** known_hosts lines for every host. */
+  knownHosts(): string {
+    return this.hosts.map((h) => `${h.address} ${this.hostKey(h.name)}\n`).join('');
+  }
+}

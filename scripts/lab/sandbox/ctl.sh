@@ -1,0 +1,67 @@
+#!/bin/bash
+# Controls a lab host's SSH front door from inside its sandbox (run by enter.sh,
+# and by the lab manager through nsenter). Usage: ctl.sh ACTION
+#   sshd-start    start sshd unless it runs
+#   sshd-stop     stop sshd (connections are then refused); open sessions stay
+#   silent-start ADDRESS NODE
+#                 listen on ADDRESS:22 and never say a word (sshd must be stopped)
+#   silent-stop   stop that listener
+#   rekey         new host key, then sshd re-executes itself (SIGHUP) to load it
+set -euo pipefail
+
+sshd_pid_file=/run/sshd.pid
+silent_pid_file=/run/herd-lab/silent.pid
+log=/run/herd-lab/host/sshd.log
+
+running() { # PID_FILE
+  [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+}
+
+stop() { # PID_FILE
+  if running "$1"; then
+    local pid
+    pid=$(cat "$1")
+    kill "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.02; done
+  fi
+  rm -f "$1"
+}
+
+# What Docker grants a container's root by default, minus mknod: enough for sshd
+# and sudo, not enough to mount, load modules, reboot or reconfigure the network
+# of the machine the lab runs on.
+start_sshd() {
+  running "$sshd_pid_file" && return 0
+  setpriv --bounding-set=-all,+chown,+dac_override,+fowner,+fsetid,+kill,+setgid,+setuid,+setpcap,+setfcap,+net_bind_service,+net_raw,+sys_chroot,+audit_write \
+    -- /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config >>"$log" 2>&1 </dev/null &
+  for _ in $(seq 200); do
+    running "$sshd_pid_file" && return 0
+    sleep 0.01
+  done
+  echo "sshd did not start; see $log" >&2
+  return 1
+}
+
+case ${1:?action} in
+  sshd-start) start_sshd ;;
+  sshd-stop) stop "$sshd_pid_file" ;;
+  silent-start)
+    "${3:?node}" /usr/local/lib/herd-lab/lab/sandbox/silent-listener.mjs "${2:?address}" 22 "$silent_pid_file" >>"$log" 2>&1 </dev/null &
+    for _ in $(seq 300); do
+      running "$silent_pid_file" && exit 0
+      sleep 0.01
+    done
+    echo "the silent listener did not start" >&2
+    exit 1
+    ;;
+  silent-stop) stop "$silent_pid_file" ;;
+  rekey)
+    rm -f /etc/ssh/ssh_host_*
+    ssh-keygen -q -t ed25519 -N '' -C "root@$(hostname)" -f /etc/ssh/ssh_host_ed25519_key
+    if running "$sshd_pid_file"; then kill -HUP "$(cat "$sshd_pid_file")"; fi
+    ;;
+  *)
+    echo "unknown action: $1" >&2
+    exit 2
+    ;;
+esac
