@@ -124,6 +124,7 @@ export function renderCluster(cluster: Cluster): RenderedCluster {
     onFirst('calico/installation.yaml', `${CALICO_DIR}/installation.yaml`, FILE_MODE, template('calico-installation.yaml')(clusterView)),
     onFirst('calico/nodes.yaml', `${CALICO_DIR}/nodes.yaml`, FILE_MODE, template('calico-nodes.yaml')(clusterView)),
     onFirst('calico/bgp.yaml', `${CALICO_DIR}/bgp.yaml`, FILE_MODE, template('calico-bgp.yaml')(clusterView)),
+    onFirst('calico/node-status.yaml', `${CALICO_DIR}/node-status.yaml`, FILE_MODE, template('calico-node-status.yaml')(clusterView)),
   ];
   if (calico.bgp.passwordEnvs.length > 0) {
     clusterArtifacts.push(onFirst('calico/bgp-secret-access.yaml', `${CALICO_DIR}/bgp-secret-access.yaml`, FILE_MODE, template('calico-bgp-secret-access.yaml')(clusterView)));

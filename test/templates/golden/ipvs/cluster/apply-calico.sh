@@ -3,10 +3,11 @@
 #
 # Runs on: the first control plane, ipvs-cp-1, as root, after every node has joined;
 #   any number of times (kubectl apply converges; nothing is deleted).
-# Expects: /etc/kubernetes/admin.conf; in /etc/herd/calico/: installation.yaml, nodes.yaml, bgp.yaml. Fetches the Tigera operator's manifests with curl once per version.
+# Expects: /etc/kubernetes/admin.conf; in /etc/herd/calico/: installation.yaml, nodes.yaml, bgp.yaml, node-status.yaml. Fetches the Tigera operator's manifests with curl once per version.
 # Secrets: none (no BGP peer has a password).
 # Does: operator CRDs and operator; Installation and APIServer; node labels and Calico node
-#   annotations (AS numbers); BGPConfiguration, BGPFilters and BGPPeers once the projectcalico.org/v3 API answers.
+#   annotations (AS numbers); BGPConfiguration, BGPFilters and BGPPeers once the projectcalico.org/v3 API answers, then a
+#   CalicoNodeStatus per node, through which calico-node reports its BGP sessions.
 #   Prints kubectl's own output per object.
 set -euo pipefail
 
@@ -113,5 +114,6 @@ k apply --server-side --field-manager=herd --force-conflicts -f "$calico_dir/nod
 
 # --- BGP: accepted once the Calico API server serves projectcalico.org/v3 ---
 retry "the Calico API server (projectcalico.org/v3)" k apply -f "$calico_dir/bgp.yaml"
+k apply -f "$calico_dir/node-status.yaml"
 
 log "ok: Calico applied, $changes changes besides kubectl's own"

@@ -3,7 +3,7 @@
 #
 # Runs on: the first control plane, prod-cp-1, as root, after every node has joined;
 #   any number of times (kubectl apply converges; nothing is deleted).
-# Expects: /etc/kubernetes/admin.conf; in /etc/herd/calico/: installation.yaml, nodes.yaml, bgp.yaml,
+# Expects: /etc/kubernetes/admin.conf; in /etc/herd/calico/: installation.yaml, nodes.yaml, bgp.yaml, node-status.yaml,
 #   bgp-secret-access.yaml. Fetches the Tigera operator's manifests with curl once per version.
 # Secrets: the BGP passwords, one file each in /run/herd/secrets/ (directory 0700, files 0600,
 #   exactly the value, no trailing newline), named after the environment variable the
@@ -13,7 +13,8 @@
 #   kubectl reads them itself (--from-file); values never reach a command line or a rendered file.
 # Does: operator CRDs and operator; Installation and APIServer; node labels and Calico node
 #   annotations (AS numbers, route-reflector cluster ID); the BGP password Secret and its
-#   Role/RoleBinding; BGPConfiguration, BGPFilters and BGPPeers once the projectcalico.org/v3 API answers.
+#   Role/RoleBinding; BGPConfiguration, BGPFilters and BGPPeers once the projectcalico.org/v3 API answers, then a
+#   CalicoNodeStatus per node, through which calico-node reports its BGP sessions.
 #   Prints kubectl's own output per object.
 set -euo pipefail
 
@@ -132,5 +133,6 @@ k apply -f "$calico_dir/bgp-secret-access.yaml"
 
 # --- BGP: accepted once the Calico API server serves projectcalico.org/v3 ---
 retry "the Calico API server (projectcalico.org/v3)" k apply -f "$calico_dir/bgp.yaml"
+k apply -f "$calico_dir/node-status.yaml"
 
 log "ok: Calico applied, $changes changes besides kubectl's own"
