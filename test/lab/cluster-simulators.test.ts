@@ -339,6 +339,14 @@ subjects: [{kind: ServiceAccount, name: calico-node, namespace: calico-system}]
     expect(lab.clusterState()!.etcdMembers.map((m) => m.name)).toEqual([CP1.name]);
   });
 
+  it('loses the API while the only control plane kubelet is stopped (its API server is a static pod)', async () => {
+    await ssh.sudo(CP1.name, 'systemctl stop kubelet');
+    expect(await ssh.run(CP1.name, 'kubectl get nodes')).toMatchObject({ code: 1, stderr: `The connection to the server ${ENDPOINT} was refused - did you specify the right host or port?\n` });
+    expect((await ssh.run(W1.name, `curl -sk https://${ENDPOINT}/readyz`)).code).toBe(7);
+    await ssh.sudo(CP1.name, 'systemctl start kubelet');
+    expect((await ssh.run(CP1.name, 'kubectl get --raw /readyz')).stdout).toBe('ok');
+  });
+
   it('kubectl wait gives up like kubectl when a condition is not met in time', async () => {
     const result = await ssh.run(CP1.name, `kubectl wait --for=condition=Ready node/${CP2.name} --timeout=1s`);
     expect(result).toMatchObject({ code: 1, stderr: `error: timed out waiting for the condition on nodes/${CP2.name}\n` });
