@@ -1,7 +1,7 @@
 // The simulated cluster's behaviour, derived from the shared state: when the
 // API answers, which nodes are Ready, what each kind of object looks like
 // when read (Nodes, Calico's node status, operator-made objects).
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { release } from 'node:os';
 
 export const API_PORT = 6443;
@@ -641,8 +641,4 @@ export function age(iso) {
   if (days < 8) return hours % 24 === 0 ? `${days}d` : `${days}d${hours % 24}h`;
   if (days < 365 * 2) return `${days}d`;
   return `${Math.floor(days / 365)}y`;
-}
-
-export function newUid() {
-  return randomUUID();
 }
