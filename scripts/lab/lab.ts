@@ -134,6 +134,18 @@ function requireRoot(): void {
   if (process.getuid?.() !== 0) throw new Error('the lab needs root: it creates namespaces and mounts and binds port 22');
 }
 
+/** Addresses of every host directory, lab.json or not (a crash may have come before it was written). */
+function recordedAddresses(paths: LabPaths): string[] {
+  if (!existsSync(paths.hostsDir)) return [];
+  return readdirSync(paths.hostsDir).flatMap((name) => {
+    try {
+      return [(JSON.parse(readFileSync(join(paths.ioDir(name), 'host.json'), 'utf8')) as LabHostSpec).address];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** Kills recorded and stray sandbox processes of hosts not in `keep`, and removes their directories. */
 async function cleanHosts(paths: LabPaths, keep: ReadonlySet<string>): Promise<void> {
   const entries = existsSync(paths.hostsDir) ? readdirSync(paths.hostsDir) : [];
@@ -165,7 +177,6 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   checkUserName(user);
   checkHosts(options.hosts);
   const keyFile = resolve(options.keyFile ?? join(paths.stateDir, 'id_ed25519'));
-  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
 
   const previous = readLabFile(paths);
   // A host survives if its processes run and its sshd answers (or a fault silenced it on purpose);
@@ -182,15 +193,6 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   if (previous && alive.size > 0 && (previous.user !== user || previous.keyFile !== keyFile)) {
     throw new Error(`the lab in ${paths.stateDir} runs with user "${previous.user}" and key ${previous.keyFile}; stop it first (herd lab down)`);
   }
-  await cleanHosts(paths, new Set(alive.keys()));
-  if (alive.size === 0) {
-    // Nothing survived: the shared cluster state describes hosts that are gone.
-    rmSync(paths.clusterDir, { recursive: true, force: true });
-  }
-  mkdirSync(paths.clusterDir, { recursive: true, mode: 0o777 });
-  chmodSync(paths.clusterDir, 0o777);
-  mkdirSync(paths.hostsDir, { recursive: true, mode: 0o755 });
-
   for (const host of options.hosts) {
     const running = alive.get(host.name);
     if (running && running.address !== host.address) {
@@ -200,14 +202,28 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     if (clash) throw new Error(`address ${host.address} is taken by running lab host ${clash.name}`);
   }
   const missing = options.hosts.filter((h) => !alive.has(h.name));
+  // Our own dead hosts' addresses are freed below; any other listener is not ours to kill.
+  const ours = new Set([...(previous?.hosts ?? []).map((h) => h.address), ...recordedAddresses(paths)]);
   await Promise.all(
-    missing.map(async (host) => {
-      const probe = await probeSsh(host.address, 22, 300);
-      if (probe === 'answering' || probe === 'silent') {
-        throw new Error(`${host.address}:22 is already in use by something that is not this lab; pick other addresses or stop it`);
-      }
-    }),
+    missing
+      .filter((host) => !ours.has(host.address))
+      .map(async (host) => {
+        const probe = await probeSsh(host.address, 22, 300);
+        if (probe === 'answering' || probe === 'silent') {
+          throw new Error(`${host.address}:22 is already in use by something that is not this lab; pick other addresses or stop it`);
+        }
+      }),
   );
+
+  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  await cleanHosts(paths, new Set(alive.keys()));
+  if (alive.size === 0) {
+    // Nothing survived: the shared cluster state describes hosts that are gone.
+    rmSync(paths.clusterDir, { recursive: true, force: true });
+  }
+  mkdirSync(paths.clusterDir, { recursive: true, mode: 0o777 });
+  chmodSync(paths.clusterDir, 0o777);
+  mkdirSync(paths.hostsDir, { recursive: true, mode: 0o755 });
 
   const keyExisted = existsSync(keyFile);
   const key = ensureKeyPair(keyFile);

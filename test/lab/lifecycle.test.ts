@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labStatus, openLab, startLab, stopLab, type Lab } from '../../scripts/lab/lab.ts';
 import { findSandboxProcesses } from '../../scripts/lab/processes.ts';
@@ -128,25 +129,26 @@ describe('lab hosts', () => {
   });
 
   it('rejects addresses outside loopback, the machine address and duplicates, naming them', async () => {
-    await expect(startLab({ stateDir: tempStateDir('bad'), hosts: [{ name: 'x', address: '10.0.0.1' }] })).rejects.toThrow(
+    const bad = join(stateDir, 'not-started');
+    await expect(startLab({ stateDir: bad, hosts: [{ name: 'x', address: '10.0.0.1' }] })).rejects.toThrow(
       'lab host x: address "10.0.0.1" is not an IPv4 loopback address (127.0.0.0/8); the lab never addresses anything outside this machine',
     );
-    await expect(startLab({ stateDir: tempStateDir('bad'), hosts: [{ name: 'x', address: '127.0.0.1' }] })).rejects.toThrow(
+    await expect(startLab({ stateDir: bad, hosts: [{ name: 'x', address: '127.0.0.1' }] })).rejects.toThrow(
       'lab host x: 127.0.0.1 belongs to the machine itself; pick another 127.x.y.z address',
     );
     await expect(
       startLab({
-        stateDir: tempStateDir('bad'),
+        stateDir: bad,
         hosts: [
           { name: 'x', address: '127.20.1.50' },
           { name: 'x', address: '127.20.1.51' },
         ],
       }),
     ).rejects.toThrow('lab host name "x" appears twice');
-    await expect(startLab({ stateDir: tempStateDir('bad'), hosts: [{ name: 'Bad_Name', address: '127.20.1.52' }] })).rejects.toThrow(
+    await expect(startLab({ stateDir: bad, hosts: [{ name: 'Bad_Name', address: '127.20.1.52' }] })).rejects.toThrow(
       'lab host name "Bad_Name" is not a DNS label',
     );
-    await expect(startLab({ stateDir: tempStateDir('bad'), hosts: [{ name: 'taken', address: '127.20.1.11' }] })).rejects.toThrow(
+    await expect(startLab({ stateDir: bad, hosts: [{ name: 'taken', address: '127.20.1.11' }] })).rejects.toThrow(
       '127.20.1.11:22 is already in use by something that is not this lab',
     );
   });

@@ -50,7 +50,3 @@ export function recordKubelet(state, host, running, version, runtime) {
   const same = previous?.kubelet.running === running && previous?.kubelet.version === version && previous?.kubelet.runtime === runtime;
   state.hosts[host.name] = { address: host.address, kubelet: { running, version, runtime, since: same ? previous.kubelet.since : new Date().toISOString() } };
 }
-
-export function kubeletRunningOn(state, hostName) {
-  return state.hosts[hostName]?.kubelet.running === true;
-}

@@ -1,6 +1,6 @@
 // Small file helpers: atomic JSON state, lock files that work across the
 // lab's hosts (PID namespaces differ, so locks carry a lease, not a PID).
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync, chmodSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -65,10 +65,6 @@ export function withLock(path, fn) {
       // Taken over after a lease ran out; nothing to release.
     }
   }
-}
-
-export function exists(path) {
-  return existsSync(path);
 }
 
 export function readText(path) {

@@ -1,7 +1,7 @@
 // The simulated cluster's behaviour, derived from the shared state: when the
 // API answers, which nodes are Ready, what each kind of object looks like
 // when read (Nodes, Calico's node status, operator-made objects).
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { release } from 'node:os';
 
 export const API_PORT = 6443;
@@ -46,13 +46,16 @@ export function apiEndpoint(state) {
  * What a client connecting to host:port meets: 'up', 'refused' (nothing
  * listens, or no API server runs), or 'no-quorum' (API servers run, etcd
  * does not answer). The configured control-plane endpoint stands for a load
- * balancer or VIP in front of every API server.
+ * balancer or VIP in front of every API server, unless it is a lab host's
+ * own address.
  */
 export function endpointState(state, host, port) {
   if (!state.cluster) return 'refused';
   const servers = apiServers(state);
   const endpoint = state.cluster.controlPlaneEndpoint ? splitHostPort(state.cluster.controlPlaneEndpoint) : undefined;
-  const viaEndpoint = endpoint && endpoint.host === host && endpoint.port === port && servers.length > 0;
+  // An endpoint that is some lab host's own address (the firstNode endpoint) is that host's API server only.
+  const endpointIsHost = endpoint && Object.values(state.hosts).some((h) => h.address === endpoint.host);
+  const viaEndpoint = endpoint && endpoint.host === host && endpoint.port === port && (endpointIsHost ? servers.some((n) => n.address === host || state.hosts[n.host]?.address === host) : servers.length > 0);
   const direct = port === API_PORT && servers.some((n) => n.address === host);
   if (!viaEndpoint && !direct) return 'refused';
   return etcdQuorum(state) ? 'up' : 'no-quorum';
@@ -638,8 +641,4 @@ export function age(iso) {
   if (days < 8) return hours % 24 === 0 ? `${days}d` : `${days}d${hours % 24}h`;
   if (days < 365 * 2) return `${days}d`;
   return `${Math.floor(days / 365)}y`;
-}
-
-export function newUid() {
-  return randomUUID();
 }

@@ -11,7 +11,6 @@ export const ETCD_DIR = '/var/lib/etcd';
 export const ADMIN_CONF = '/etc/kubernetes/admin.conf';
 export const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
 export const CONTROL_PLANE_CONFS = ['admin.conf', 'super-admin.conf', 'controller-manager.conf', 'scheduler.conf'];
-export const STATIC_PODS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
 
 function write(path, content, mode = 0o644) {
   mkdirSync(dirname(path), { recursive: true });

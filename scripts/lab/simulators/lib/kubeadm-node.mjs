@@ -4,17 +4,15 @@
 import { existsSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { stringify } from 'yaml';
-import { sha256, updateCluster, readCluster, recordKubelet } from './cluster.mjs';
+import { sha256, updateCluster, readCluster } from './cluster.mjs';
 import { installed, readStatus } from './dpkg.mjs';
 import { readKernel, sysctlValue } from './kernel.mjs';
 import { activeState, enablement, readUnits, reportKubelet, startUnit, updateUnits } from './units.mjs';
-import { apiEndpoint, controlPlaneNodes, endpointState, etcdQuorum, nodeIsReady, splitHostPort, API_PORT } from './kube.mjs';
-import { kindFor } from './kube.mjs';
+import { apiEndpoint, endpointState, etcdQuorum, kindFor, nodeIsReady, splitHostPort } from './kube.mjs';
 import { putObject } from './objects.mjs';
 import { caCertHash, createCa, writeCaCert, writePkiPlaceholders } from './pki.mjs';
 import { compareSemver, extraArgs, kubeletDefaults, minorOf, normalizeVersion, TOKEN } from './kubeadm-config.mjs';
 import {
-  ADMIN_CONF,
   ETCD_DIR,
   KUBELET_CONF,
   MANIFESTS_DIR,
@@ -430,4 +428,3 @@ export function join(ctx, flags, config) {
   return 0;
 }
 
-export { ADMIN_CONF, API_PORT, controlPlaneNodes, recordKubelet };

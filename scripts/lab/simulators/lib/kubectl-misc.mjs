@@ -3,15 +3,13 @@ import { parseDuration } from './args.mjs';
 import { readCluster } from './cluster.mjs';
 import { Kube, parseCommand, readManifests } from './kubectl-common.mjs';
 import { apiEndpoint, getObject, kindFor, kubeletRunning, listObjects, pluralName, resolveType, resourceName, servedKinds } from './kube.mjs';
-import { currentCluster, loadKubeconfig } from './kubeconfig.mjs';
+import { loadKubeconfig } from './kubeconfig.mjs';
 import { formatTable, matchesLabelSelector, parseOutput, render, toYaml } from './printers.mjs';
 import { selectPath } from './jsonpath.mjs';
 import { sleepSync } from './files.mjs';
 import { fail } from './sim.mjs';
 import { unknownType } from './kubectl-get.mjs';
 import { etcdctl } from './etcdctl.mjs';
-
-export const CLIENT_VERSION_FALLBACK = 'v1.34.2';
 
 const WAIT_FLAGS = {
   for: { type: 'string', multiple: true },
@@ -249,4 +247,3 @@ export function apiResources(ctx, argv) {
   return 0;
 }
 
-export { currentCluster };
