@@ -122,9 +122,10 @@ export function renderCluster(cluster: Cluster): RenderedCluster {
     onFirst(SCRIPTS.issueJoinCredentials, `${HERD_DIR}/${SCRIPTS.issueJoinCredentials}`, SCRIPT_MODE, template('issue-join-credentials.sh')(clusterView)),
     onFirst(SCRIPTS.applyCalico, `${HERD_DIR}/${SCRIPTS.applyCalico}`, SCRIPT_MODE, template('apply-calico.sh')(clusterView)),
     onFirst('calico/installation.yaml', `${CALICO_DIR}/installation.yaml`, FILE_MODE, template('calico-installation.yaml')(clusterView)),
-    onFirst('calico/nodes.yaml', `${CALICO_DIR}/nodes.yaml`, FILE_MODE, template('calico-nodes.yaml')(clusterView)),
     onFirst('calico/bgp.yaml', `${CALICO_DIR}/bgp.yaml`, FILE_MODE, template('calico-bgp.yaml')(clusterView)),
-    onFirst('calico/node-status.yaml', `${CALICO_DIR}/node-status.yaml`, FILE_MODE, template('calico-node-status.yaml')(clusterView)),
+    ...calico.nodes.map((node) =>
+      onFirst(`calico/nodes/${node.name}.yaml`, `${CALICO_DIR}/nodes/${node.name}.yaml`, FILE_MODE, template('calico-node.yaml')({ ...clusterView, node })),
+    ),
   ];
   if (calico.bgp.passwordEnvs.length > 0) {
     clusterArtifacts.push(onFirst('calico/bgp-secret-access.yaml', `${CALICO_DIR}/bgp-secret-access.yaml`, FILE_MODE, template('calico-bgp-secret-access.yaml')(clusterView)));

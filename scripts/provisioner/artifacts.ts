@@ -14,9 +14,19 @@ export function preparedFiles(rendered: RenderedCluster, name: string): Artifact
   return [...node.artifacts, ...cluster];
 }
 
-/** The Calico resources and the script that applies them, placed on the control plane that applies them. */
-export function calicoFiles(rendered: RenderedCluster): Artifact[] {
-  return rendered.cluster.artifacts.filter(isCalico);
+const NODE_FILE = /^cluster\/calico\/nodes\/(.+)\.yaml$/;
+
+/** Cluster-wide Calico resources and the script that applies them, placed on the control plane that applies them. */
+export function calicoClusterFiles(rendered: RenderedCluster): Artifact[] {
+  return rendered.cluster.artifacts.filter((a) => isCalico(a) && !NODE_FILE.test(a.path));
+}
+
+/** Each node's own Calico objects (labels, annotations, status report), by node name. */
+export function calicoNodeFiles(rendered: RenderedCluster): Map<string, Artifact> {
+  return new Map(rendered.cluster.artifacts.flatMap((a) => {
+    const node = NODE_FILE.exec(a.path)?.[1];
+    return node === undefined ? [] : [[node, a] as const];
+  }));
 }
 
 export function toNodeFiles(artifacts: readonly Artifact[]): NodeFile[] {

@@ -24,6 +24,8 @@ export interface RunContext {
 export interface PlannedStep {
   readonly host: string;
   readonly step: string;
+  /** The nodes a step acts for when it runs on another host (a control plane applying their objects). */
+  readonly forNodes?: readonly string[];
 }
 
 /**

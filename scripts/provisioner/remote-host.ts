@@ -116,9 +116,11 @@ export class RemoteHost {
     await this.mustRun(step, ['rm', '-rf', dir]);
   }
 
-  /** Remembers that `step` succeeded with this desired state, so the next run can skip it (read back by the probe). */
-  async recordApplied(step: string, hash: string): Promise<void> {
-    await this.mustRun(step, ['sh', '-c', 'mkdir -p "$1" && printf %s "$2" > "$1/$3.tmp" && mv "$1/$3.tmp" "$1/$3"', 'record', APPLIED_DIR, hash, step]);
+  /** Remembers that steps succeeded with these desired states, so the next run can skip them (read back by the probe). */
+  async recordApplied(records: Readonly<Record<string, string>>): Promise<void> {
+    const pairs = Object.entries(records).flat();
+    const script = 'mkdir -p "$0" && while [ $# -gt 0 ]; do printf %s "$2" > "$0/$1.tmp" && mv "$0/$1.tmp" "$0/$1"; shift 2; done';
+    await this.mustRun('record what was applied', ['sh', '-c', script, APPLIED_DIR, ...pairs]);
   }
 }
 

@@ -84,7 +84,7 @@ describe('herd apply on the lab', () => {
     for (const h of lab.hosts) expect(mutating(h.name), h.name).toEqual([]);
   }, 120_000);
 
-  it('+1 worker joins only that worker; the control plane only issues a token', async () => {
+  it('+1 worker joins only that worker; the control plane issues a token and applies only the new node’s own objects', async () => {
     env.write({ controlPlanes: 1, workers: 3 }, { calico: { version: '3.32.1', bgp: { peers: [PEER] } } });
     mark();
     const r = await apply();
@@ -92,7 +92,10 @@ describe('herd apply on the lab', () => {
     expect(mutating(`${ENV}-worker-3`)).toEqual(expect.arrayContaining([expect.stringMatching(/^kubeadm join/)]));
     expect(mutating(`${ENV}-worker-1`)).toEqual([]);
     expect(mutating(`${ENV}-worker-2`)).toEqual([]);
-    expect(mutating(`${ENV}-cp-1`)).toEqual([expect.stringMatching(/^kubeadm token create/)]);
+    expect(mutating(`${ENV}-cp-1`), 'control plane').toEqual([
+      expect.stringMatching(/^kubeadm token create /),
+      `kubectl --kubeconfig /etc/kubernetes/admin.conf apply --server-side --field-manager=herd --force-conflicts -f /etc/herd/calico/nodes/${ENV}-worker-3.yaml`,
+    ]);
     expect(Object.keys(lab.clusterState()?.nodes ?? {})).toHaveLength(4);
   }, 120_000);
 
@@ -128,6 +131,6 @@ describe('herd apply on the lab', () => {
     expect(forget.stdout).toContain('1 entry removed');
     const again = await apply();
     expect(again.status, `${again.stdout}\n${again.stderr}`).toBe(0);
-    expect(again.stdout).toContain(`${ENV}-worker-1: first contact: recorded host key SHA256:`);
+    expect(again.stdout).toContain(`[${ENV}-worker-1] first contact: recorded host key SHA256:`);
   }, 120_000);
 });

@@ -75,11 +75,11 @@ describe('kubeadm settings from the environment', () => {
     expect(registration('kube-vip-worker-1/kubeadm/join.yaml').taints).toEqual([{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }]);
   });
 
-  it('kube-vip: labels the kubelet may not set itself are left to nodes.yaml', () => {
+  it('kube-vip: labels the kubelet may not set itself are left to the node’s Calico file', () => {
     const [join] = kubeadmDocuments('kube-vip', 'join.yaml').filter((d) => d.path.startsWith('kube-vip-worker-1/'));
     const args = (join!.docs[0] as unknown as { nodeRegistration: { kubeletExtraArgs: { name: string; value: string }[] } }).nodeRegistration.kubeletExtraArgs;
     expect(args.find((a) => a.name === 'node-labels')!.value).toBe('herd.io/pool=worker,tier=gold');
-    const nodes = renderedCase('kube-vip').cluster.artifacts.find((a) => a.path === 'cluster/calico/nodes.yaml')!.content;
+    const nodes = renderedCase('kube-vip').cluster.artifacts.find((a) => a.path === 'cluster/calico/nodes/kube-vip-worker-1.yaml')!.content;
     expect(nodes).toContain('node-role.kubernetes.io/worker: ""');
   });
 });

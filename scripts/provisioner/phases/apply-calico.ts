@@ -1,37 +1,65 @@
 import { createHash } from 'node:crypto';
+import { CALICO_DIR, HERD_DIR } from '../../../templates/paths.ts';
 import { SCRIPTS } from '../../../templates/render.ts';
-import { factsOf, type Phase, type RunContext } from '../context.ts';
-import { artifactsHash, calicoFiles, toNodeFiles } from '../artifacts.ts';
+import { factsOf, type Phase, type PlannedStep, type RunContext } from '../context.ts';
+import { artifactsHash, calicoClusterFiles, calicoNodeFiles, toNodeFiles } from '../artifacts.ts';
 import { issuingControlPlane, runWithSecrets } from '../cluster-access.ts';
 import { runSteps } from '../run-steps.ts';
 
-const STEP = 'calico';
+const CLUSTER_STEP = 'calico';
+const nodeStep = (node: string): string => `calico-node-${node}`;
 
 /**
- * Calico's desired state includes the BGP passwords, so that a rotated password
- * is applied; only a digest of them enters the recorded hash, which lives in a
- * root-only file on a control plane that holds the passwords anyway.
+ * Calico's cluster-wide desired state includes the BGP passwords, so that a
+ * rotated password is applied; only a digest of them enters the recorded hash,
+ * which lives in a root-only file on a control plane that holds them anyway.
  */
-function desired(ctx: RunContext): string {
+function clusterHash(ctx: RunContext): string {
   const digests = Object.entries(ctx.secrets)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, value]) => `${name}:${createHash('sha256').update(value).digest('hex')}`);
-  return artifactsHash(calicoFiles(ctx.rendered), digests);
+  return artifactsHash(calicoClusterFiles(ctx.rendered), digests);
 }
 
-/** Calico's operator, Installation and BGP resources, with the BGP password Secret filled on the node. */
+function nodeHashes(ctx: RunContext): Record<string, string> {
+  return Object.fromEntries([...calicoNodeFiles(ctx.rendered)].map(([node, file]) => [nodeStep(node), artifactsHash([file])]));
+}
+
+/** Nodes whose own Calico objects differ from what was last applied. */
+function changedNodes(ctx: RunContext, host: string): string[] {
+  const applied = factsOf(ctx, host).applied;
+  return [...calicoNodeFiles(ctx.rendered)].filter(([node, file]) => applied.get(nodeStep(node)) !== artifactsHash([file])).map(([node]) => node);
+}
+
+/**
+ * Calico's operator, Installation and BGP resources (with the BGP password
+ * Secret filled on the node) when they changed; otherwise only the objects of
+ * nodes that are new or changed, so that adding a worker touches nothing else.
+ */
 export const applyCalico: Phase = {
   title: 'Apply Calico and BGP',
   changes: true,
   plan: (ctx) => {
     const host = issuingControlPlane(ctx).name;
-    return factsOf(ctx, host).applied.get(STEP) === desired(ctx) ? [] : [{ host, step: `run ${SCRIPTS.applyCalico}` }];
+    if (factsOf(ctx, host).applied.get(CLUSTER_STEP) !== clusterHash(ctx)) return [{ host, step: `run ${SCRIPTS.applyCalico}` }];
+    const nodes = changedNodes(ctx, host);
+    return nodes.length === 0 ? [] : [{ host, step: `run ${SCRIPTS.applyCalico} ${nodes.join(' ')}`, forNodes: nodes }];
   },
   run: (ctx, steps) =>
-    runSteps(ctx, 'calico', steps, async () => {
+    runSteps(ctx, 'calico', steps, async ({ forNodes: nodes }: PlannedStep) => {
       const host = issuingControlPlane(ctx);
-      await host.putFiles(STEP, toNodeFiles(calicoFiles(ctx.rendered)));
-      await runWithSecrets(host, SCRIPTS.applyCalico, ctx.secrets);
-      await host.recordApplied(STEP, desired(ctx));
+      const nodeFiles = calicoNodeFiles(ctx.rendered);
+      if (nodes === undefined) {
+        // Files of nodes that are gone must not be applied again.
+        await host.removeDir('remove stale node files', `${CALICO_DIR}/nodes`);
+        await host.putFiles(CLUSTER_STEP, toNodeFiles([...calicoClusterFiles(ctx.rendered), ...nodeFiles.values()]));
+        await runWithSecrets(host, SCRIPTS.applyCalico, ctx.secrets);
+        await host.recordApplied({ [CLUSTER_STEP]: clusterHash(ctx), ...nodeHashes(ctx) });
+        return;
+      }
+      await host.putFiles(CLUSTER_STEP, toNodeFiles(nodes.map((n) => nodeFiles.get(n)!)));
+      await host.mustRun(SCRIPTS.applyCalico, ['bash', `${HERD_DIR}/${SCRIPTS.applyCalico}`, ...nodes]);
+      const hashes = nodeHashes(ctx);
+      await host.recordApplied(Object.fromEntries(nodes.map((n) => [nodeStep(n), hashes[nodeStep(n)]!])));
     }),
 };

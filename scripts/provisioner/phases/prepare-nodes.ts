@@ -21,6 +21,6 @@ export const prepareNodes: Phase = {
       const host = hostOf(ctx, name);
       await host.putFiles(STEP, toNodeFiles(preparedFiles(ctx.rendered, name)));
       await host.mustRun(SCRIPTS.prepareNode, ['bash', `${HERD_DIR}/${SCRIPTS.prepareNode}`]);
-      await host.recordApplied(STEP, desired(ctx, name));
+      await host.recordApplied({ [STEP]: desired(ctx, name) });
     }),
 };

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # apply-calico.sh: rendered by herd for cluster lab; re-render instead of editing.
 #
+# Usage: apply-calico.sh [NODE...]
 # Runs on: the first control plane, lab-cp-1, as root, after every node has joined;
-#   any number of times (kubectl apply converges; nothing is deleted).
-# Expects: /etc/kubernetes/admin.conf; in /etc/herd/calico/: installation.yaml, nodes.yaml, bgp.yaml, node-status.yaml. Fetches the Tigera operator's manifests with curl once per version.
+#   any number of times (kubectl apply converges; nothing is deleted). Without arguments it
+#   applies everything; with node names, only those nodes' own objects (labels, annotations,
+#   status report), for nodes that joined a cluster whose Calico is already in place.
+# Expects: /etc/kubernetes/admin.conf; in /etc/herd/calico/: installation.yaml, bgp.yaml, nodes/<node>.yaml. Fetches the Tigera operator's manifests with curl once per version.
 # Secrets: none (no BGP peer has a password).
-# Does: operator CRDs and operator; Installation and APIServer; node labels and Calico node
-#   annotations (AS numbers); BGPConfiguration, BGPFilters and BGPPeers once the projectcalico.org/v3 API answers, then a
-#   CalicoNodeStatus per node, through which calico-node reports its BGP sessions.
+# Does: operator CRDs and operator; Installation and APIServer; BGPConfiguration, BGPFilters and BGPPeers once the projectcalico.org/v3 API answers;
+#   then per node: labels and Calico annotations (AS number)
+#   and a CalicoNodeStatus, through which calico-node reports its BGP sessions.
 #   Prints kubectl's own output per object.
 set -euo pipefail
 
@@ -60,7 +63,6 @@ admin_kubeconfig=/etc/kubernetes/admin.conf
 calico_dir=/etc/herd/calico
 crds_url=https://raw.githubusercontent.com/projectcalico/calico/v3.32.1/manifests/operator-crds.yaml
 operator_url=https://raw.githubusercontent.com/projectcalico/calico/v3.32.1/manifests/tigera-operator.yaml
-nodes=(lab-cp-1 lab-worker-1 lab-worker-2)
 
 k() { kubectl --kubeconfig "$admin_kubeconfig" "$@"; }
 
@@ -94,6 +96,20 @@ fetch() {
 [[ $EUID -eq 0 ]] || fail 3 "must run as root"
 [[ -f $admin_kubeconfig ]] || fail 3 "$admin_kubeconfig is missing: initialise the control plane first"
 
+if (($# > 0)); then
+  nodes=("$@")
+else
+  nodes=()
+  for file in "$calico_dir"/nodes/*.yaml; do
+    [[ -f $file ]] && nodes+=("$(basename "$file" .yaml)")
+  done
+fi
+node_files=()
+for node in "${nodes[@]}"; do
+  [[ -f $calico_dir/nodes/$node.yaml ]] || fail 3 "$calico_dir/nodes/$node.yaml is missing: upload the rendered artifacts first"
+  node_files+=(-f "$calico_dir/nodes/$node.yaml")
+done
+
 registered=$(k get nodes -o name)
 missing=()
 for node in "${nodes[@]}"; do
@@ -101,19 +117,22 @@ for node in "${nodes[@]}"; do
 done
 ((${#missing[@]} == 0)) || fail 3 "nodes not registered yet: ${missing[*]}; join them first"
 
-# --- the Tigera operator ---
-fetch "$crds_url" "$calico_dir/operator-crds-v3.32.1.yaml"
-fetch "$operator_url" "$calico_dir/tigera-operator-v3.32.1.yaml"
-# Server-side: the CRDs are too large for client-side apply's last-applied annotation.
-k apply --server-side --force-conflicts -f "$calico_dir/operator-crds-v3.32.1.yaml"
-k apply --server-side --force-conflicts -f "$calico_dir/tigera-operator-v3.32.1.yaml"
-retry "the operator's Installation API" k apply -f "$calico_dir/installation.yaml"
+if (($# == 0)); then
+  # --- the Tigera operator ---
+  fetch "$crds_url" "$calico_dir/operator-crds-v3.32.1.yaml"
+  fetch "$operator_url" "$calico_dir/tigera-operator-v3.32.1.yaml"
+  # Server-side: the CRDs are too large for client-side apply's last-applied annotation.
+  k apply --server-side --force-conflicts -f "$calico_dir/operator-crds-v3.32.1.yaml"
+  k apply --server-side --force-conflicts -f "$calico_dir/tigera-operator-v3.32.1.yaml"
+  retry "the operator's Installation API" k apply -f "$calico_dir/installation.yaml"
 
-# --- nodes: labels for the peers' selectors, AS numbers and route-reflector IDs for Calico ---
-k apply --server-side --field-manager=herd --force-conflicts -f "$calico_dir/nodes.yaml"
+  # --- BGP: accepted once the Calico API server serves projectcalico.org/v3 ---
+  retry "the Calico API server (projectcalico.org/v3)" k apply -f "$calico_dir/bgp.yaml"
+fi
 
-# --- BGP: accepted once the Calico API server serves projectcalico.org/v3 ---
-retry "the Calico API server (projectcalico.org/v3)" k apply -f "$calico_dir/bgp.yaml"
-k apply -f "$calico_dir/node-status.yaml"
+# --- per node: labels for the peers' selectors, AS numbers, BGP status reports ---
+if ((${#nodes[@]} > 0)); then
+  k apply --server-side --field-manager=herd --force-conflicts "${node_files[@]}"
+fi
 
-log "ok: Calico applied, $changes changes besides kubectl's own"
+log "ok: Calico applied${1:+ for ${#nodes[@]} nodes}, $changes changes besides kubectl's own"

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # apply-calico.sh: rendered by herd for cluster rack-asns; re-render instead of editing.
 #
+# Usage: apply-calico.sh [NODE...]
 # Runs on: the first control plane, rack-asns-cp-1, as root, after every node has joined;
-#   any number of times (kubectl apply converges; nothing is deleted).
-# Expects: /etc/kubernetes/admin.conf; in /etc/herd/calico/: installation.yaml, nodes.yaml, bgp.yaml, node-status.yaml,
+#   any number of times (kubectl apply converges; nothing is deleted). Without arguments it
+#   applies everything; with node names, only those nodes' own objects (labels, annotations,
+#   status report), for nodes that joined a cluster whose Calico is already in place.
+# Expects: /etc/kubernetes/admin.conf; in /etc/herd/calico/: installation.yaml, bgp.yaml, nodes/<node>.yaml,
 #   bgp-secret-access.yaml. Fetches the Tigera operator's manifests with curl once per version.
 # Secrets: the BGP passwords, one file each in /run/herd/secrets/ (directory 0700, files 0600,
 #   exactly the value, no trailing newline), named after the environment variable the
@@ -11,10 +14,10 @@
 #     RACK_ASNS_TOR_BOTH_PASSWORD
 #     RACK_ASNS_TOR_RA_PASSWORD
 #   kubectl reads them itself (--from-file); values never reach a command line or a rendered file.
-# Does: operator CRDs and operator; Installation and APIServer; node labels and Calico node
-#   annotations (AS numbers); the BGP password Secret and its
-#   Role/RoleBinding; BGPConfiguration, BGPFilters and BGPPeers once the projectcalico.org/v3 API answers, then a
-#   CalicoNodeStatus per node, through which calico-node reports its BGP sessions.
+# Does: operator CRDs and operator; Installation and APIServer; the BGP password Secret and its
+#   Role/RoleBinding; BGPConfiguration, BGPFilters and BGPPeers once the projectcalico.org/v3 API answers;
+#   then per node: labels and Calico annotations (AS number)
+#   and a CalicoNodeStatus, through which calico-node reports its BGP sessions.
 #   Prints kubectl's own output per object.
 set -euo pipefail
 
@@ -68,7 +71,6 @@ calico_dir=/etc/herd/calico
 crds_url=https://raw.githubusercontent.com/projectcalico/calico/v3.32.1/manifests/operator-crds.yaml
 operator_url=https://raw.githubusercontent.com/projectcalico/calico/v3.32.1/manifests/tigera-operator.yaml
 secrets=/run/herd/secrets
-nodes=(rack-asns-cp-1 rack-asns-a-1 rack-asns-a-2 rack-asns-b-1)
 
 k() { kubectl --kubeconfig "$admin_kubeconfig" "$@"; }
 
@@ -101,8 +103,19 @@ fetch() {
 
 [[ $EUID -eq 0 ]] || fail 3 "must run as root"
 [[ -f $admin_kubeconfig ]] || fail 3 "$admin_kubeconfig is missing: initialise the control plane first"
-for name in RACK_ASNS_TOR_BOTH_PASSWORD RACK_ASNS_TOR_RA_PASSWORD; do
-  [[ -f $secrets/$name ]] || fail 4 "secret $name is missing: expected the file $secrets/$name"
+
+if (($# > 0)); then
+  nodes=("$@")
+else
+  nodes=()
+  for file in "$calico_dir"/nodes/*.yaml; do
+    [[ -f $file ]] && nodes+=("$(basename "$file" .yaml)")
+  done
+fi
+node_files=()
+for node in "${nodes[@]}"; do
+  [[ -f $calico_dir/nodes/$node.yaml ]] || fail 3 "$calico_dir/nodes/$node.yaml is missing: upload the rendered artifacts first"
+  node_files+=(-f "$calico_dir/nodes/$node.yaml")
 done
 
 registered=$(k get nodes -o name)
@@ -112,27 +125,34 @@ for node in "${nodes[@]}"; do
 done
 ((${#missing[@]} == 0)) || fail 3 "nodes not registered yet: ${missing[*]}; join them first"
 
-# --- the Tigera operator ---
-fetch "$crds_url" "$calico_dir/operator-crds-v3.32.1.yaml"
-fetch "$operator_url" "$calico_dir/tigera-operator-v3.32.1.yaml"
-# Server-side: the CRDs are too large for client-side apply's last-applied annotation.
-k apply --server-side --force-conflicts -f "$calico_dir/operator-crds-v3.32.1.yaml"
-k apply --server-side --force-conflicts -f "$calico_dir/tigera-operator-v3.32.1.yaml"
-retry "the operator's Installation API" k apply -f "$calico_dir/installation.yaml"
+if (($# == 0)); then
+  for name in RACK_ASNS_TOR_BOTH_PASSWORD RACK_ASNS_TOR_RA_PASSWORD; do
+    [[ -f $secrets/$name ]] || fail 4 "secret $name is missing: expected the file $secrets/$name"
+  done
 
-# --- nodes: labels for the peers' selectors, AS numbers and route-reflector IDs for Calico ---
-k apply --server-side --field-manager=herd --force-conflicts -f "$calico_dir/nodes.yaml"
+  # --- the Tigera operator ---
+  fetch "$crds_url" "$calico_dir/operator-crds-v3.32.1.yaml"
+  fetch "$operator_url" "$calico_dir/tigera-operator-v3.32.1.yaml"
+  # Server-side: the CRDs are too large for client-side apply's last-applied annotation.
+  k apply --server-side --force-conflicts -f "$calico_dir/operator-crds-v3.32.1.yaml"
+  k apply --server-side --force-conflicts -f "$calico_dir/tigera-operator-v3.32.1.yaml"
+  retry "the operator's Installation API" k apply -f "$calico_dir/installation.yaml"
 
-# --- BGP passwords: a Secret only calico-node may read ---
-retry "the namespace calico-system" k get namespace calico-system
-k create secret generic herd-bgp-passwords --namespace calico-system \
-  --from-file=RACK_ASNS_TOR_BOTH_PASSWORD="$secrets/RACK_ASNS_TOR_BOTH_PASSWORD" \
-  --from-file=RACK_ASNS_TOR_RA_PASSWORD="$secrets/RACK_ASNS_TOR_RA_PASSWORD" \
-  --dry-run=client -o yaml | k apply --server-side --field-manager=herd -f -
-k apply -f "$calico_dir/bgp-secret-access.yaml"
+  # --- BGP passwords: a Secret only calico-node may read ---
+  retry "the namespace calico-system" k get namespace calico-system
+  k create secret generic herd-bgp-passwords --namespace calico-system \
+    --from-file=RACK_ASNS_TOR_BOTH_PASSWORD="$secrets/RACK_ASNS_TOR_BOTH_PASSWORD" \
+    --from-file=RACK_ASNS_TOR_RA_PASSWORD="$secrets/RACK_ASNS_TOR_RA_PASSWORD" \
+    --dry-run=client -o yaml | k apply --server-side --field-manager=herd -f -
+  k apply -f "$calico_dir/bgp-secret-access.yaml"
 
-# --- BGP: accepted once the Calico API server serves projectcalico.org/v3 ---
-retry "the Calico API server (projectcalico.org/v3)" k apply -f "$calico_dir/bgp.yaml"
-k apply -f "$calico_dir/node-status.yaml"
+  # --- BGP: accepted once the Calico API server serves projectcalico.org/v3 ---
+  retry "the Calico API server (projectcalico.org/v3)" k apply -f "$calico_dir/bgp.yaml"
+fi
 
-log "ok: Calico applied, $changes changes besides kubectl's own"
+# --- per node: labels for the peers' selectors, AS numbers, BGP status reports ---
+if ((${#nodes[@]} > 0)); then
+  k apply --server-side --field-manager=herd --force-conflicts "${node_files[@]}"
+fi
+
+log "ok: Calico applied${1:+ for ${#nodes[@]} nodes}, $changes changes besides kubectl's own"
