@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadEnvironment, loadEnvironmentByName } from '../../stacks/environment/load.ts';
 import { labTarget } from '../../scripts/lab/environment.ts';
+import { environmentStateDir } from '../../stacks/project.ts';
 import { REPO_ROOT } from '../../scripts/lab/paths.ts';
 import { tempStateDir } from './helpers.ts';
 
@@ -62,6 +63,25 @@ describe('herd lab', () => {
     expect(herd(dir, 'lab', 'down', '--env', 'clilab').stdout).toBe(`lab stopped (3 hosts); ${labDir} cleaned\n`);
     expect(existsSync(labDir)).toBe(false);
     expect(herd(dir, 'lab', 'status', '--env', 'clilab').stdout).toBe(`no lab running in ${labDir}\n`);
+  });
+
+  it('down forgets what the environment recorded about the lab machines: known_hosts entries and Terraform state', () => {
+    const { dir, labDir } = environment();
+    expect(herd(dir, 'lab', 'up', '--env', 'clilab').status).toBe(0);
+    const state = environmentStateDir('clilab');
+    mkdirSync(state, { recursive: true });
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKs+o0YHh79JFPZ5Sg8DWWaEELpM7Jyk0B0VdQ+2ciL+';
+    writeFileSync(join(state, 'known_hosts'), `127.20.5.11 ${key}\n127.20.5.21 ${key}\n192.0.2.7 ${key}\n`);
+    writeFileSync(join(state, 'terraform.tfstate'), '{}');
+    try {
+      expect(herd(dir, 'lab', 'down', '--env', 'clilab').stdout).toBe(
+        `lab stopped (2 hosts); ${labDir} cleaned; forgot 2 known_hosts entries, terraform.tfstate of the clilab environment\n`,
+      );
+      expect(readFileSync(join(state, 'known_hosts'), 'utf8')).toBe(`192.0.2.7 ${key}\n`);
+      expect(existsSync(join(state, 'terraform.tfstate'))).toBe(false);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 
   it('refuses more hosts than the environment lists, naming the file and path, and changes nothing', () => {

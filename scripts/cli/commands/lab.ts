@@ -1,6 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { relative } from 'node:path';
-import { loadEnvironmentByName } from '../../../stacks/environment/load.ts';
+import { existsSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { loadEnvironmentByName, type Environment } from '../../../stacks/environment/load.ts';
+import { environmentStateDir } from '../../../stacks/project.ts';
+import { forget, knownHostsPath } from '../../ssh/known-hosts.ts';
 import { labTarget } from '../../lab/environment.ts';
 import { labStatus, startLab, stopLab, type HostStatus } from '../../lab/lab.ts';
 import { environmentsDir } from '../environments.ts';
@@ -16,6 +19,26 @@ function positiveInt(value: string): number {
 
 function target(command: Command, env: string, count?: number): ReturnType<typeof labTarget> {
   return labTarget(loadEnvironmentByName(env, environmentsDir(command)), count);
+}
+
+/**
+ * The lab's hosts are the environment's machines: once they are gone, so is
+ * what Terraform and known_hosts recorded about them, or the next `lab up`
+ * would meet new host keys as an attack and `cdktf deploy` would think the
+ * new hosts provisioned already.
+ */
+async function forgetLabMachines(env: Environment, addresses: readonly string[]): Promise<string[]> {
+  const forgotten: string[] = [];
+  const dropped = await forget(knownHostsPath(env), addresses, env.spec.ssh.port);
+  if (dropped > 0) forgotten.push(`${dropped} known_hosts entr${dropped === 1 ? 'y' : 'ies'}`);
+  for (const file of ['terraform.tfstate', 'terraform.tfstate.backup']) {
+    const path = join(environmentStateDir(env.name), file);
+    if (existsSync(path)) {
+      rmSync(path);
+      forgotten.push(file);
+    }
+  }
+  return forgotten;
 }
 
 function printStatus(hosts: readonly HostStatus[]): void {
@@ -45,13 +68,18 @@ export function labCommand(): Command {
 
   lab
     .command('down')
-    .description('stop every lab host (by PID) and remove what the lab created')
+    .description("stop every lab host (by PID), remove what the lab created, and forget the environment's records of those machines (known_hosts entries, Terraform state)")
     .option('--env <name>', 'the environment whose lab to stop', 'lab')
     .action(async (opts: { env: string }, command: Command) => {
-      const t = target(command, opts.env);
+      const env = loadEnvironmentByName(opts.env, environmentsDir(command));
+      const t = labTarget(env);
       const hosts = await labStatus(t.stateDir);
       await stopLab(t.stateDir);
-      process.stdout.write(`lab stopped (${hosts.length} host${hosts.length === 1 ? '' : 's'}); ${t.stateDir} cleaned\n`);
+      const forgotten = await forgetLabMachines(env, hosts.map((h) => h.address));
+      process.stdout.write(
+        `lab stopped (${hosts.length} host${hosts.length === 1 ? '' : 's'}); ${t.stateDir} cleaned` +
+          `${forgotten.length > 0 ? `; forgot ${forgotten.join(', ')} of the ${env.name} environment` : ''}\n`,
+      );
     });
 
   lab
