@@ -30,6 +30,18 @@ export class StepFailedError extends Error {
   }
 }
 
+export class StepTimedOutError extends Error {
+  constructor(host: string, step: string, seconds: number, tailText: string) {
+    super(`${host}: ${step} did not finish within ${seconds} s (ssh.commandTimeoutSeconds) and was killed${tailText ? `; last output:\n${tailText}` : ''}`);
+    this.name = 'StepTimedOutError';
+  }
+}
+
+/** timeout(1)'s exit codes: the time ran out (TERM), or the command ignored TERM and was killed. */
+const TIMED_OUT = 124;
+const KILLED = 137;
+const KILL_AFTER_SECONDS = 10;
+
 /** Where herd records, per step, the hash of what it last applied on a node. */
 export const APPLIED_DIR = '/var/lib/herd/applied';
 const TAIL_LINES = 15;
@@ -63,10 +75,13 @@ export class RemoteHost {
    * returned and never logged.
    */
   async rootCommand(argv: readonly string[], options: CommandOptions = {}): Promise<ExecResult> {
-    const command = `sudo -n ${quote([...argv])}`;
+    // timeout(1) on the node kills the command's whole process group when its time is up, so a
+    // hung kubeadm does not outlive the step; the channel's own timer is only a backstop.
+    const seconds = Math.ceil(this.timeoutMs / 1000);
+    const command = `sudo -n timeout --kill-after=${KILL_AFTER_SECONDS} ${seconds} ${quote([...argv])}`;
     this.reporter.output(this.name, `$ ${command}`);
     return this.session.exec(command, {
-      timeoutMs: this.timeoutMs,
+      timeoutMs: (seconds + KILL_AFTER_SECONDS + 5) * 1000,
       ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
       ...(options.secretOutput ? {} : { onOutput: (chunk: string) => this.reporter.output(this.name, chunk) }),
     });
@@ -75,6 +90,9 @@ export class RemoteHost {
   /** Runs a root command that must succeed; a failure carries the step name and the last lines of output. */
   async mustRun(step: string, argv: readonly string[], options: CommandOptions = {}): Promise<ExecResult> {
     const result = await this.rootCommand(argv, options);
+    if (result.code === TIMED_OUT || result.code === KILLED) {
+      throw new StepTimedOutError(this.name, step, Math.ceil(this.timeoutMs / 1000), tail(options.secretOutput ? result.stderr : `${result.stdout}${result.stderr}`));
+    }
     if (result.code !== 0) {
       throw new StepFailedError(this.name, step, result.code, tail(options.secretOutput ? result.stderr : `${result.stdout}${result.stderr}`));
     }

@@ -104,21 +104,24 @@ export class SshSession {
       ...(options.sock ? { sock: options.sock } : {}),
     };
     return new Promise((resolve, reject) => {
-      // ssh2's readyTimeout does not cover a TCP peer that accepts and never speaks first.
-      const timer = setTimeout(() => {
+      let settled = false;
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
         client.destroy();
-        reject(new ConnectError(endpoint, `no SSH handshake within ${Math.round(options.connectTimeoutMs / 1000)} s`));
-      }, options.connectTimeoutMs + 1_000);
+        reject(refusal !== undefined ? new HostKeyRefusedError(endpoint, refusal) : new ConnectError(endpoint, err.message));
+      };
+      // ssh2's readyTimeout does not cover a TCP peer that accepts and never speaks first.
+      const timer = setTimeout(() => fail(new Error(`no SSH handshake within ${Math.round(options.connectTimeoutMs / 1000)} s`)), options.connectTimeoutMs + 1_000);
       client
         .once('ready', () => {
+          settled = true;
           clearTimeout(timer);
           resolve(new SshSession(endpoint, client));
         })
-        .once('error', (err: Error) => {
-          clearTimeout(timer);
-          client.destroy();
-          reject(refusal !== undefined ? new HostKeyRefusedError(endpoint, refusal) : new ConnectError(endpoint, err.message));
-        })
+        // A client that failed can emit more errors while it shuts down ("Connection lost before handshake"): keep listening.
+        .on('error', fail)
         .connect(config);
     });
   }

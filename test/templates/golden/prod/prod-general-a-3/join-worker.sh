@@ -66,10 +66,12 @@ run_kubeadm() {
   shift
   mkdir -p "$kubeadm_log_dir"
   chmod 700 "$kubeadm_log_dir"
-  if ! kubeadm "$@" >"$log" 2>&1; then
-    printf '%s: kubeadm %s failed; last lines of %s:\n' "$script" "$1" "$log" >&2
+  local code=0
+  kubeadm "$@" >"$log" 2>&1 || code=$?
+  if ((code != 0)); then
+    printf '%s: kubeadm %s failed with exit code %s; last lines of %s:\n' "$script" "$1" "$code" "$log" >&2
     tail -n 30 "$log" | grep -Ev -e '--token|--discovery-token-ca-cert-hash|--certificate-key|certificate key' >&2 || true
-    return 1
+    return "$code"
   fi
 }
 

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLab, type JournalEntry, type Lab } from '../../scripts/lab/lab.ts';
+import { environmentStateDir } from '../../stacks/project.ts';
+import { herd, labEnvironment, labHosts, type HerdRun, type LabEnvironment } from './lab-env.ts';
+
+// What herd does when hosts or commands misbehave: the lab refuses
+// connections, stays silent, hangs or fails a named command on request.
+
+const ENV = 'pf';
+const NET = 32;
+
+let lab: Lab;
+let env: LabEnvironment;
+let work: string;
+const marks = new Map<string, number>();
+
+const apply = (): Promise<HerdRun> => herd(['--environments', env.dir, 'apply', ENV, '--verify-timeout', '60']);
+const output = (r: HerdRun): string => `${r.stdout}\n${r.stderr}`;
+
+function mark(): void {
+  for (const h of lab.hosts) marks.set(h.name, lab.journal(h.name).length);
+}
+function sinceMark(host: string): JournalEntry[] {
+  return lab.journal(host).slice(marks.get(host) ?? 0);
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'herd-failures-'));
+  rmSync(environmentStateDir(ENV), { recursive: true, force: true });
+  lab = await startLab({ stateDir: join(work, 'lab'), hosts: labHosts(ENV, NET, 1, 2) });
+  env = labEnvironment(ENV, join(work, 'environments'), lab, NET);
+  env.write({ controlPlanes: 1, workers: 2 }, { ssh: { user: lab.user, privateKeyFile: lab.keyFile, knownHostsFile: env.knownHosts, connectTimeoutSeconds: 3, commandTimeoutSeconds: 8 } });
+}, 120_000);
+
+afterAll(async () => {
+  await lab?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('herd apply when things go wrong', () => {
+  it('an unreachable host stops the run before anything is done on any host', async () => {
+    await lab.setFault(`${ENV}-worker-2`, { kind: 'refuseConnections' });
+    mark();
+    const r = await apply();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('cannot reach 1 host; nothing was done on any host');
+    expect(r.stderr).toContain(`${ENV}-worker-2 (herd@127.${NET}.1.12:22): cannot connect: connect ECONNREFUSED`);
+    for (const h of lab.hosts) expect(sinceMark(h.name), h.name).toEqual([]);
+    await lab.clearFaults(`${ENV}-worker-2`);
+  }, 60_000);
+
+  it('a host that accepts TCP and never speaks SSH fails with a timeout naming it', async () => {
+    await lab.setFault(`${ENV}-worker-2`, { kind: 'silent' });
+    mark();
+    const r = await apply();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`${ENV}-worker-2 \\(herd@127\\.${NET}\\.1\\.12:22\\): cannot connect: (Timed out while waiting for handshake|no SSH handshake within 3 s)`));
+    for (const h of lab.hosts) expect(sinceMark(h.name), h.name).toEqual([]);
+    await lab.clearFaults(`${ENV}-worker-2`);
+  }, 60_000);
+
+  it('a failing step names host, phase, step and exit code, with the last lines of its output', async () => {
+    await lab.setFault(`${ENV}-worker-1`, { kind: 'fail', command: 'kubeadm join', exitCode: 7, stderr: 'error execution phase preflight: simulated failure', times: 1 });
+    const r = await apply();
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`[${ENV}-worker-1] join: run join-worker.sh (kubeadm join) failed`);
+    expect(r.stderr).toContain(`${ENV}-worker-1: join-worker.sh failed with exit code 7; last output:`);
+    expect(r.stderr).toContain('error execution phase preflight: simulated failure');
+  }, 90_000);
+
+  it('a hanging command fails its step at the command timeout; the phase’s other hosts finish; later phases do not start', async () => {
+    await lab.setFault(`${ENV}-worker-1`, { kind: 'hang', command: 'kubeadm join', times: 1 });
+    mark();
+    const r = await apply();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${ENV}-worker-1: join-worker.sh did not finish within 8 s (ssh.commandTimeoutSeconds) and was killed`);
+    expect(Object.keys(lab.clusterState()?.nodes ?? {}).sort()).toEqual([`${ENV}-cp-1`, `${ENV}-worker-2`]);
+    expect(r.stdout).not.toContain('==> Apply Calico and BGP');
+    expect(sinceMark(`${ENV}-cp-1`).filter((e) => e.command === 'kubectl' && e.argv.includes('apply'))).toEqual([]);
+  }, 90_000);
+
+  it('the next run finishes what the failed runs left, and then there is nothing to do', async () => {
+    await lab.clearFaults(`${ENV}-worker-1`);
+    const r = await apply();
+    expect(r.status, output(r)).toBe(0);
+    expect(r.stdout).toContain(`${ENV}-worker-1: run join-worker.sh (kubeadm join)`);
+    expect(r.stdout).not.toContain(`${ENV}-worker-2: run join-worker.sh`);
+    expect(Object.keys(lab.clusterState()?.nodes ?? {})).toHaveLength(3);
+    const again = await herd(['--environments', env.dir, 'plan', ENV]);
+    expect(again.stdout).toContain('no changes');
+  }, 90_000);
+
+  it('a second apply while one runs fails at once, naming the holder', async () => {
+    const first = apply();
+    const lock = join(environmentStateDir(ENV), 'apply.lock');
+    while (!existsSync(lock)) await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = await apply();
+    expect(second.status).toBe(1);
+    expect(second.stderr).toMatch(/another herd apply is running on this environment: \S+@\S+ \(pid \d+\)/);
+    expect((await first).status).toBe(0);
+  }, 90_000);
+});
