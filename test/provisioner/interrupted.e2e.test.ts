@@ -90,7 +90,7 @@ describe('an interrupted herd apply', () => {
   }, 120_000);
 
   const cases: Array<[string, (journal: (host: string) => JournalEntry[]) => boolean]> = [
-    ['after every node was prepared', (j) => hosts.every((h) => called(j(h.name), 'systemctl', 'enable').some((e) => e.argv.includes('kubelet')))],
+    ['after every node was prepared', (j) => hosts.every((h) => called(j(h.name), 'systemctl', 'is-enabled').some((e) => e.argv.includes('kubelet')))],
     ['mid-script, while prepare-node.sh installs packages', (j) => called(j(`${ENV}-worker-1`), 'apt-get', 'install').length > 0],
     ['during the first control plane’s kubeadm init', (j) => called(j(`${ENV}-cp-1`), 'kubeadm', 'init').length > 0],
     ['between two control-plane joins', (j) => called(j(`${ENV}-cp-2`), 'kubeadm', 'join').some((e) => e.exit === 0)],
