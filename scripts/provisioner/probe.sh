@@ -21,9 +21,9 @@ fi
 for file in /etc/kubernetes/admin.conf /etc/kubernetes/kubelet.conf /etc/kubernetes/manifests/kube-apiserver.yaml; do
   [[ -e $file ]] && echo "file:$file=present"
 done
-for pkg in kubelet kubeadm kubectl containerd.io containerd; do
-  version=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null) && echo "package:$pkg=$version"
-done
+# One query for every package: unknown ones are reported on stderr and skipped.
+# shellcheck disable=SC2016 # ${Package} and ${Version} are dpkg-query's fields, not shell expansions
+dpkg-query -W -f='package:${Package}=${Version}\n' kubelet kubeadm kubectl containerd.io containerd 2>/dev/null | grep -v '=$' || true
 for record in /var/lib/herd/applied/*; do
   [[ -f $record ]] && echo "applied:${record##*/}=$(<"$record")"
 done

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Redactor } from '../../scripts/provisioner/redact.ts';
 import { parseFacts } from '../../scripts/provisioner/facts.ts';
 import { hostProblems } from '../../scripts/provisioner/host-checks.ts';
@@ -30,6 +31,12 @@ describe('provisioner units', () => {
     r.add('abcdef');
     r.add('');
     expect(r.redact('token abcdef.0123456789abcdef and abcdef')).toBe('token [redacted] and [redacted]');
+  });
+
+  it('probe.sh passes shellcheck', () => {
+    const r = spawnSync('shellcheck', [resolve(import.meta.dirname, '../../scripts/provisioner/probe.sh')], { encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 
   it('parses what probe.sh prints', () => {
