@@ -117,6 +117,15 @@ describe('herd apply on the lab', () => {
     for (const log of logs) expect(statSync(log).mode & 0o077, log).toBe(0);
   }, 120_000);
 
+  it('herd kubeconfig fetches the admin kubeconfig into a 0600 file', async () => {
+    const out = join(work, 'admin.conf');
+    const r = await herd(['--environments', env.dir, 'kubeconfig', ENV, '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`wrote ${out} (from ${ENV}-cp-1); use it with: export KUBECONFIG=${out}\n`);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(readFileSync(out, 'utf8')).toContain(`server: https://127.${NET}.0.11:6443`);
+  });
+
   it('a changed host key is refused, naming host and fingerprints, and nothing is done on any host', async () => {
     await lab.setFault(`${ENV}-worker-1`, { kind: 'hostKeyChange' });
     mark();
