@@ -1,6 +1,6 @@
 // Provisioning at scale on the lab: `herd apply` from nothing and with nothing
-// to do, and one `sleep 1` fanned out to every host by herd's SSH layer and by
-// OpenSSH (`xargs -P`), in the same run. Prints a Markdown table.
+// to do, and one `sleep 1` fanned out to every host by herd's SSH layer, by
+// OpenSSH (`xargs -P`) and by Ansible, in the same run. Prints a Markdown table.
 //
 //   npx tsx bench/provision.ts [hosts=50]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -54,6 +54,19 @@ try {
   execFileSync('sh', ['-c', `xargs -P ${HOSTS} -I{} ssh -q -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${env.knownHosts} -i ${lab.keyFile} ${lab.user}@{} 'sleep 1' < ${list}`]);
   const opensshFanOut = seconds(start);
 
+  // Ansible (Debian's ansible-core), when installed: the same step with -m raw, same forks.
+  let ansibleFanOut: number | undefined;
+  if (spawnSync('ansible', ['--version']).status === 0) {
+    const inventory = join(work, 'inventory.ini');
+    writeFileSync(inventory, `[lab]\n${nodes.map((n) => n.address).join('\n')}\n`);
+    start = process.hrtime.bigint();
+    execFileSync('ansible', ['lab', '-i', inventory, '-m', 'raw', '-a', 'sleep 1', '-f', String(HOSTS), '-u', lab.user, '--private-key', lab.keyFile], {
+      env: { ...process.env, ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${env.knownHosts} -o StrictHostKeyChecking=yes`, ANSIBLE_LOCAL_TEMP: join(work, 'ansible') },
+      stdio: 'ignore',
+    });
+    ansibleFanOut = seconds(start);
+  }
+
   process.stdout.write(
     [
       `| ${HOSTS} lab hosts (1 control plane) | seconds |`,
@@ -62,6 +75,7 @@ try {
       `| herd apply, nothing to change | ${noChange.toFixed(1)} |`,
       `| sleep 1 on every host: herd's SSH layer (ssh2, concurrency ${HOSTS}) | ${herdFanOut.toFixed(1)} |`,
       `| sleep 1 on every host: OpenSSH, xargs -P ${HOSTS} | ${opensshFanOut.toFixed(1)} |`,
+      `| sleep 1 on every host: Ansible -m raw -f ${HOSTS} | ${ansibleFanOut === undefined ? 'not installed' : ansibleFanOut.toFixed(1)} |`,
       '',
     ].join('\n'),
   );
