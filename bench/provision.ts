@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { startLab } from '../scripts/lab/lab.ts';
-import { connectAll } from '../scripts/provisioner/connect-hosts.ts';
+import { connectAll, sshCredentials } from '../scripts/provisioner/connect-hosts.ts';
 import { loadEnvironment } from '../stacks/environment/load.ts';
 import { computeCluster } from '../stacks/topology/topology.ts';
 import { environmentStateDir, PROJECT_DIR } from '../stacks/project.ts';
@@ -43,7 +43,7 @@ try {
   const environment = loadEnvironment(join(env.dir, `${ENV}.yaml`));
   const nodes = computeCluster(environment).nodes;
   let start = process.hrtime.bigint();
-  const { sessions, close } = await connectAll(environment, nodes, { limit: pLimit(HOSTS), onFirstContact: () => undefined });
+  const { sessions, close } = await connectAll(environment, nodes, sshCredentials(environment), { limit: pLimit(HOSTS), onFirstContact: () => undefined });
   await Promise.all([...sessions.values()].map((s) => s.exec('sleep 1', { timeoutMs: 30_000 })));
   close();
   const herdFanOut = seconds(start);

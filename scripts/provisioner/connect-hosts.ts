@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Environment } from '../../stacks/environment/load.ts';
+import { ConfigError } from '../../stacks/environment/errors.ts';
 import type { ClusterNode } from '../../stacks/topology/topology.ts';
 import { Dialer, type Hop } from '../ssh/connect.ts';
 import { trustOnFirstUse } from '../ssh/host-key-trust.ts';
@@ -14,13 +15,32 @@ export class ConnectFailedError extends Error {
   }
 }
 
-function credentials(env: Environment, keyFile: string | undefined): SshCredentials {
-  const agent = env.spec.ssh.agent ? process.env['SSH_AUTH_SOCK'] : undefined;
-  if (env.spec.ssh.agent && agent === undefined) throw new Error(`${env.file}: ssh.agent is true but SSH_AUTH_SOCK is not set`);
-  return {
-    ...(keyFile !== undefined ? { privateKey: readFileSync(resolveEnvPath(env, keyFile)) } : {}),
+export interface EnvironmentCredentials {
+  readonly nodes: SshCredentials;
+  readonly bastion: SshCredentials;
+}
+
+function readKey(env: Environment, path: string, yamlPath: string): Buffer {
+  try {
+    return readFileSync(resolveEnvPath(env, path));
+  } catch (err) {
+    throw new ConfigError([{ file: env.file, path: yamlPath, message: `cannot read the private key ${resolveEnvPath(env, path)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
+  }
+}
+
+/** The environment's SSH credentials, read before anything is printed or contacted: a missing key or agent is bad input. */
+export function sshCredentials(env: Environment): EnvironmentCredentials {
+  const ssh = env.spec.ssh;
+  const agent = ssh.agent ? process.env['SSH_AUTH_SOCK'] || undefined : undefined;
+  if (ssh.agent && agent === undefined) {
+    throw new ConfigError([{ file: env.file, path: 'ssh.agent', message: 'is true but SSH_AUTH_SOCK is not set: start ssh-agent, or give ssh.privateKeyFile' }]);
+  }
+  const nodes: SshCredentials = {
+    ...(ssh.privateKeyFile !== undefined ? { privateKey: readKey(env, ssh.privateKeyFile, 'ssh.privateKeyFile') } : {}),
     ...(agent !== undefined ? { agent } : {}),
   };
+  const bastionKey = ssh.bastion?.privateKeyFile;
+  return { nodes, bastion: bastionKey === undefined ? nodes : { ...nodes, privateKey: readKey(env, bastionKey, 'ssh.bastion.privateKeyFile') } };
 }
 
 export interface ConnectOptions {
@@ -32,12 +52,16 @@ export interface ConnectOptions {
  * Connects to every node before anything is done, so that one unreachable host
  * or one changed host key stops the run while every host is still untouched.
  */
-export async function connectAll(env: Environment, nodes: readonly ClusterNode[], options: ConnectOptions): Promise<{ sessions: Map<string, SshSession>; close: () => void }> {
+export async function connectAll(
+  env: Environment,
+  nodes: readonly ClusterNode[],
+  credentials: EnvironmentCredentials,
+  options: ConnectOptions,
+): Promise<{ sessions: Map<string, SshSession>; close: () => void }> {
   const ssh = env.spec.ssh;
-  const nodeCredentials = credentials(env, ssh.privateKeyFile);
   const bastion: Hop | undefined = ssh.bastion && {
     endpoint: { name: `bastion ${ssh.bastion.host}`, host: ssh.bastion.host, port: ssh.bastion.port, user: ssh.bastion.user },
-    credentials: ssh.bastion.privateKeyFile ? credentials(env, ssh.bastion.privateKeyFile) : nodeCredentials,
+    credentials: credentials.bastion,
   };
   const dialer = new Dialer(
     {
@@ -55,7 +79,7 @@ export async function connectAll(env: Environment, nodes: readonly ClusterNode[]
       options.limit(async () => {
         try {
           const endpoint = { name: node.name, host: node.address, port: ssh.port, user: ssh.user };
-          sessions.set(node.name, await dialer.dial({ endpoint, credentials: nodeCredentials }));
+          sessions.set(node.name, await dialer.dial({ endpoint, credentials: credentials.nodes }));
         } catch (err) {
           failures.push(err instanceof Error ? err : new Error(String(err)));
         }

@@ -5,7 +5,7 @@ import { ConfigError, type ConfigIssue } from '../../stacks/environment/errors.t
 import { computeCluster } from '../../stacks/topology/topology.ts';
 import { renderCluster } from '../../templates/render.ts';
 import { environmentStateDir } from '../../stacks/project.ts';
-import { connectAll } from './connect-hosts.ts';
+import { connectAll, sshCredentials, type EnvironmentCredentials } from './connect-hosts.ts';
 import type { Phase, PlannedStep, RunContext } from './context.ts';
 import { probe } from './facts.ts';
 import { hostProblems } from './host-checks.ts';
@@ -65,16 +65,17 @@ const PHASES = (verifyTimeoutMs: number): readonly Phase[] => [prepareNodes, ini
  */
 export async function provision(options: ProvisionOptions): Promise<ProvisionResult> {
   const secrets = readSecrets(options.env);
+  const credentials = sshCredentials(options.env);
   // A plan only reads; an apply must not interleave with another on the same cluster.
   const unlock = options.dryRun ? undefined : acquireApplyLock(join(environmentStateDir(options.env.name), 'apply.lock'));
   try {
-    return await run(options, secrets);
+    return await run(options, secrets, credentials);
   } finally {
     unlock?.();
   }
 }
 
-async function run(options: ProvisionOptions, secrets: Record<string, string>): Promise<ProvisionResult> {
+async function run(options: ProvisionOptions, secrets: Record<string, string>, credentials: EnvironmentCredentials): Promise<ProvisionResult> {
   const { env } = options;
   const cluster = computeCluster(env);
   const rendered = renderCluster(cluster);
@@ -85,7 +86,7 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>): 
   const limit = pLimit(env.spec.provisioner.concurrency);
 
   reporter.phase(`Connect to ${cluster.nodes.length} hosts`);
-  const { sessions, close } = await connectAll(env, cluster.nodes, {
+  const { sessions, close } = await connectAll(env, cluster.nodes, credentials, {
     limit,
     onFirstContact: (host, fingerprint) => reporter.info(host, `first contact: recorded host key ${fingerprint}`),
   });

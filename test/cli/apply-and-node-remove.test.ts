@@ -67,3 +67,33 @@ describe('herd node remove', () => {
     expect(r.stderr).toContain("option '--timeout <seconds>' argument '0' is invalid. must be a whole number of seconds, at least 1");
   });
 });
+
+describe('herd plan before it connects', () => {
+  /** `herd plan lab` on a copy of the lab environment with these ssh settings, without an ssh-agent. */
+  function planWithSsh(ssh: Record<string, unknown>): { status: number | null; stdout: string; stderr: string; file: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'herd-ssh-'));
+    copyFileSync(join(DEFAULT_ENVIRONMENTS_DIR, '_defaults.yaml'), join(dir, '_defaults.yaml'));
+    const copy = parse(readFileSync(join(DEFAULT_ENVIRONMENTS_DIR, 'lab.yaml'), 'utf8')) as { ssh: Record<string, unknown> };
+    copy.ssh = { user: 'herd', knownHostsFile: join(dir, 'known_hosts'), ...ssh };
+    writeFileSync(join(dir, 'lab.yaml'), stringify(copy));
+    const { SSH_AUTH_SOCK: _sock, ...withoutAgent } = process.env;
+    const r = spawnSync('node', ['bin/herd.mjs', '--environments', dir, 'plan', 'lab'], { cwd: PROJECT_DIR, encoding: 'utf8', env: withoutAgent });
+    rmSync(dir, { recursive: true, force: true });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, file: join(dir, 'lab.yaml') };
+  }
+
+  it('refuses ssh.agent without SSH_AUTH_SOCK, naming the file and path, and contacts no host', () => {
+    const r = planWithSsh({ agent: true });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${r.file}:`);
+    expect(r.stderr).toContain('ssh.agent: is true but SSH_AUTH_SOCK is not set');
+    expect(r.stdout).toBe('');
+  });
+
+  it('refuses a private key file it cannot read, naming the file and path, and contacts no host', () => {
+    const r = planWithSsh({ privateKeyFile: '/nonexistent/id_ed25519' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('ssh.privateKeyFile: cannot read the private key /nonexistent/id_ed25519: ENOENT');
+    expect(r.stdout).toBe('');
+  });
+});

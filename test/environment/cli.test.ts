@@ -2,12 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadEnvironment } from '../../stacks/environment/load.ts';
 import { ConfigError } from '../../stacks/environment/errors.ts';
 
 const HERD = resolve(import.meta.dirname, '../../bin/herd.mjs');
 const BROKEN = resolve(import.meta.dirname, 'broken');
+
+/** many.yaml in a fresh folder: the broken corpus's base with three cross-field mistakes and the given calico line. */
+function brokenFile(calico: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'herd-validate-')), 'many.yaml');
+  const lines = [
+    `extends: ${join(BROKEN, '_base.yaml')}`,
+    'controlPlane: { count: 3, endpoint: { type: firstNode } }',
+    'kubernetes: { version: 1.28.1, serviceCidr: 10.20.0.0/16 }',
+    calico,
+    '',
+  ];
+  writeFileSync(file, lines.join('\n'));
+  return file;
+}
 
 describe('herd validate', () => {
   it('passes the examples', () => {
@@ -24,18 +38,7 @@ describe('herd validate', () => {
   });
 
   it('reports every problem of a file at once', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'herd-validate-'));
-    const file = join(dir, 'many.yaml');
-    writeFileSync(
-      file,
-      [
-        `extends: ${join(BROKEN, '_base.yaml')}`,
-        'controlPlane: { count: 3, endpoint: { type: firstNode } }',
-        'kubernetes: { version: 1.28.1, serviceCidr: 10.20.0.0/16 }',
-        'calico: { bgp: { peers: [{ name: tor, address: 10.20.0.10, asNumber: 65001, password: s3cret }] } }',
-        '',
-      ].join('\n'),
-    );
+    const file = brokenFile('calico: { bgp: { peers: [{ name: tor, address: 10.20.0.10, asNumber: 65001, password: s3cret }] } }');
     let error: unknown;
     try {
       loadEnvironment(file);
@@ -49,19 +52,8 @@ describe('herd validate', () => {
   });
 
   it('reports cross-field problems together', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'herd-validate-'));
-    const file = join(dir, 'many.yaml');
-    writeFileSync(
-      file,
-      [
-        `extends: ${join(BROKEN, '_base.yaml')}`,
-        'controlPlane: { count: 3, endpoint: { type: firstNode } }',
-        'kubernetes: { version: 1.28.1, serviceCidr: 10.20.0.0/16 }',
-        'calico: { bgp: { peers: [{ name: tor, address: 10.20.0.10, asNumber: 65001 }] } }',
-        '',
-      ].join('\n'),
-    );
-    const run = spawnSync(HERD, ['validate', '--environments', dir, 'many'], { encoding: 'utf8' });
+    const file = brokenFile('calico: { bgp: { peers: [{ name: tor, address: 10.20.0.10, asNumber: 65001 }] } }');
+    const run = spawnSync(HERD, ['validate', '--environments', dirname(file), 'many'], { encoding: 'utf8' });
     expect(run.status).toBe(2);
     for (const path of ['controlPlane.endpoint.type', 'kubernetes.version', 'kubernetes.serviceCidr', 'calico.bgp.peers[0].address']) {
       expect(run.stderr).toContain(`: ${path}: `);

@@ -5,7 +5,7 @@ import pLimit from 'p-limit';
 import { loadEnvironmentByName } from '../../../stacks/environment/load.ts';
 import { computeCluster } from '../../../stacks/topology/topology.ts';
 import { ADMIN_KUBECONFIG } from '../../../templates/paths.ts';
-import { connectAll } from '../../provisioner/connect-hosts.ts';
+import { connectAll, sshCredentials } from '../../provisioner/connect-hosts.ts';
 import { environmentStateDir } from '../../../stacks/project.ts';
 import { environmentsDir } from '../environments.ts';
 
@@ -18,11 +18,12 @@ export function kubeconfigCommand(): Command {
       const env = loadEnvironmentByName(envName, environmentsDir(command));
       const cluster = computeCluster(env);
       const out = opts.out ?? join(environmentStateDir(envName), 'admin.conf');
+      const credentials = sshCredentials(env);
       const errors: string[] = [];
       // Any control plane will do: the first may be down or already removed.
       for (const cp of cluster.controlPlanes) {
         try {
-          const { sessions, close } = await connectAll(env, [cp], { limit: pLimit(1), onFirstContact: () => undefined });
+          const { sessions, close } = await connectAll(env, [cp], credentials, { limit: pLimit(1), onFirstContact: () => undefined });
           try {
             const result = await sessions.get(cp.name)!.exec(`sudo -n cat ${ADMIN_KUBECONFIG}`, { timeoutMs: 30_000 });
             if (result.code !== 0) throw new Error(`${cp.name}: cannot read ${ADMIN_KUBECONFIG}: ${result.stderr.trim()}`);
