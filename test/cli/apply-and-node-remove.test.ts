@@ -91,7 +91,7 @@ describe('herd plan before it connects', () => {
   });
 
   it('refuses a private key file it cannot read, naming the file and path, and contacts no host', () => {
-    const r = planWithSsh({ privateKeyFile: '/nonexistent/id_ed25519' });
+    const r = planWithSsh({ agent: false, privateKeyFile: '/nonexistent/id_ed25519' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('ssh.privateKeyFile: cannot read the private key /nonexistent/id_ed25519: ENOENT');
     expect(r.stdout).toBe('');
