@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +125,23 @@ describe('herd apply on the lab', () => {
     expect(r.stdout).toBe(`wrote ${out} (from ${ENV}-cp-1); use it with: export KUBECONFIG=${out}\n`);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(readFileSync(out, 'utf8')).toContain(`server: https://127.${NET}.0.11:6443`);
+  });
+
+  it('logs in through ssh-agent when the environment says agent: true', async () => {
+    const agent = spawnSync('ssh-agent', ['-s'], { encoding: 'utf8' });
+    const sock = /SSH_AUTH_SOCK=([^;]+);/.exec(agent.stdout)?.[1];
+    const pid = /SSH_AGENT_PID=(\d+);/.exec(agent.stdout)?.[1];
+    expect(sock, agent.stderr).toBeDefined();
+    try {
+      expect(spawnSync('ssh-add', [lab.keyFile], { env: { ...process.env, SSH_AUTH_SOCK: sock } }).status).toBe(0);
+      env.write({ controlPlanes: 1, workers: 3 }, { calico: { version: '3.32.1', bgp: { peers: [PEER] } }, ssh: { user: lab.user, agent: true, knownHostsFile: env.knownHosts } });
+      const r = await herd(args('plan'), { ...runEnv, SSH_AUTH_SOCK: sock });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('no changes');
+    } finally {
+      process.kill(Number(pid));
+      env.write({ controlPlanes: 1, workers: 3 }, { calico: { version: '3.32.1', bgp: { peers: [PEER] } } });
+    }
   });
 
   it('a changed host key is refused, naming host and fingerprints, and nothing is done on any host', async () => {
