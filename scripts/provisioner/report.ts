@@ -78,10 +78,6 @@ export class Reporter {
     return rows.length === 0 ? 'no changes\n' : formatTable(['HOST', 'PHASE', 'STEP', 'RESULT', 'TIME'], rows);
   }
 
-  get steps(): readonly StepRecord[] {
-    return this.records;
-  }
-
   logFile(host: string): string {
     return join(this.logDir, `${host}.log`);
   }

@@ -175,13 +175,6 @@ export class SshSession {
     });
   }
 
-  async readFile(path: string): Promise<Buffer> {
-    const sftp = await this.sftp();
-    return new Promise((resolve, reject) => {
-      sftp.readFile(path, (err, data) => (err ? reject(new Error(`${this.endpoint.name}: cannot read ${path}: ${err.message}`)) : resolve(data)));
-    });
-  }
-
   close(): void {
     this.client.end();
   }
