@@ -1,6 +1,6 @@
 import { SCRIPTS, type Artifact, type RenderedCluster } from '../../templates/render.ts';
+import { createHash } from 'node:crypto';
 import type { NodeFile } from './remote-host.ts';
-import { contentHash } from './remote-host.ts';
 
 function isCalico(a: Artifact): boolean {
   return a.path.startsWith('cluster/calico/') || a.path === `cluster/${SCRIPTS.applyCalico}`;
@@ -31,6 +31,12 @@ export function calicoNodeFiles(rendered: RenderedCluster): Map<string, Artifact
 
 export function toNodeFiles(artifacts: readonly Artifact[]): NodeFile[] {
   return artifacts.flatMap((a) => (a.destination === null ? [] : [{ dest: a.destination, content: a.content, mode: a.mode }]));
+}
+
+function contentHash(parts: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const p of parts) hash.update(`${p.length}:${p}`);
+  return hash.digest('hex');
 }
 
 /** Identifies a set of files: when it changes, the step that applies them runs again. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { quote } from 'shell-quote';
 import type { ClusterNode } from '../../stacks/topology/topology.ts';
 import type { ExecResult, SshSession } from '../ssh/session.ts';
@@ -45,12 +44,6 @@ const KILL_AFTER_SECONDS = 10;
 /** Where herd records, per step, the hash of what it last applied on a node. */
 export const APPLIED_DIR = '/var/lib/herd/applied';
 const TAIL_LINES = 15;
-
-export function contentHash(parts: readonly string[]): string {
-  const hash = createHash('sha256');
-  for (const p of parts) hash.update(`${p.length}:${p}`);
-  return hash.digest('hex');
-}
 
 /**
  * One node as the provisioner drives it: root commands through `sudo -n`, files
