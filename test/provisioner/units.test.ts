@@ -77,4 +77,18 @@ describe('provisioner units', () => {
     expect(out).toContain('[lab-cp-1] join: run join failed (1.0 s): token [redacted] refused');
     expect(log).toContain('kubectl printed [redacted]');
   });
+
+  it('on a terminal, shows what each host is doing in a block it redraws, and keeps finished lines above it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herd-report-'));
+    let out = '';
+    const reporter = new Reporter(new Redactor(), dir, { isTTY: true, write: (t) => (out += t) });
+    reporter.stepStarted('cp-1', 'prepare', 'run prepare-node.sh');
+    reporter.stepStarted('worker-1', 'prepare', 'run prepare-node.sh');
+    const cp = '  … [cp-1] prepare: run prepare-node.sh\n';
+    const worker = '  … [worker-1] prepare: run prepare-node.sh\n';
+    expect(out).toBe(`${cp}\x1b[1A\x1b[J${cp}${worker}`);
+    out = '';
+    reporter.stepFinished({ host: 'cp-1', phase: 'prepare', step: 'run prepare-node.sh', outcome: 'ok', seconds: 2 });
+    expect(out).toBe('\x1b[2A\x1b[J[cp-1] prepare: run prepare-node.sh ok (2.0 s)\n  … [worker-1] prepare: run prepare-node.sh\n');
+  });
 });
