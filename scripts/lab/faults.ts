@@ -62,6 +62,8 @@ export interface FaultTarget {
   readonly name: string;
   readonly address: string;
   readonly initPid: number;
+  /** Where its sshd is seen from: the lab's isolated network, for a host there. */
+  readonly netns?: string;
 }
 
 export async function applyFault(paths: LabPaths, host: FaultTarget, fault: Fault): Promise<void> {
@@ -79,7 +81,7 @@ export async function applyFault(paths: LabPaths, host: FaultTarget, fault: Faul
       break;
     case 'hostKeyChange':
       await hostControl(host.initPid, 'rekey');
-      if (faults.connection === null) await waitForSsh(host.address, 10_000);
+      if (faults.connection === null) await waitForSsh(host.address, 10_000, 22, host.netns);
       return;
     case 'hang':
       checkCommandFault(fault);
@@ -104,5 +106,5 @@ export async function clearFaults(paths: LabPaths, host: FaultTarget): Promise<v
   await hostControl(host.initPid, 'silent-stop');
   await hostControl(host.initPid, 'sshd-start');
   writeFaults(paths, host.name, { connection: null, commands: [] });
-  await waitForSsh(host.address, 10_000);
+  await waitForSsh(host.address, 10_000, 22, host.netns);
 }

@@ -20,6 +20,17 @@
  *   lab.clusterState();       // ClusterState: nodes, tokens (digests), applied resources, etcd members
  *   await lab.stop();
  *
+ * Hosts behind a bastion (`isolated`): the hosts run in a network namespace
+ * the lab creates (its isolated network), listening on loopback addresses
+ * that exist only there, so nothing on this machine reaches them directly;
+ * the bastion is a lab host reachable at its own address here, whose SSH
+ * sessions run in the isolated network (sandbox/bastion-gateway.mjs):
+ *
+ *   const lab = await startLab({ stateDir, hosts: [{ name: 'cp-1', address: '127.35.1.11' }],
+ *     isolated: { bastion: { name: 'bastion', address: '127.35.0.10' } } });
+ *   // ssh2: connect to lab.bastion.address, then forwardOut(…, lab.host('cp-1').address, 22)
+ *   // OpenSSH: ssh -J herd@127.35.0.10 herd@127.35.1.11
+ *
  * startLab reconciles: hosts of the state directory that still run are kept
  * (so `--hosts 6` after `--hosts 3` adds three), hosts whose processes died
  * are cleaned and started afresh, and stray processes of a crashed run are
@@ -37,13 +48,14 @@ import { isAbsolute, join, resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import pLimit from 'p-limit';
 import { readClusterState, type ClusterState } from './cluster-state.ts';
-import { applyFault, clearFaults, readFaults, type Fault } from './faults.ts';
+import { applyFault, clearFaults, readFaults, type Fault, type FaultTarget } from './faults.ts';
 import { readJournal, type JournalEntry } from './journal.ts';
 import { ensureKeyPair } from './keys.ts';
 import { LabPaths } from './paths.ts';
 import { findSandboxProcesses, isRunning, killAndWait, type HostProcess } from './processes.ts';
 import { probeSsh, type SshProbe } from './probe.ts';
-import { hostExec, launchHost, prepareBaseSeed, type ExecResult, type SandboxContext } from './sandbox.ts';
+import { createNetwork, deleteNetwork, isolatedNetworkOf, networkExists, type IsolatedNetwork } from './network.ts';
+import { hostExec, launchHost, prepareBaseSeed, type ExecResult, type HostNetwork, type SandboxContext } from './sandbox.ts';
 import { checkUserName } from './users.ts';
 
 export type { Fault } from './faults.ts';
@@ -51,6 +63,7 @@ export type { JournalEntry } from './journal.ts';
 export type { ClusterState } from './cluster-state.ts';
 export type { ExecResult } from './sandbox.ts';
 export type { SshProbe } from './probe.ts';
+export type { IsolatedNetwork } from './network.ts';
 
 export interface LabHostSpec {
   readonly name: string;
@@ -70,10 +83,28 @@ export interface StartLabOptions {
   readonly concurrency?: number;
   /** Per host, until its sshd answers. Default 30 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * Puts `hosts` in the lab's isolated network, reachable only through this
+   * bastion (a lab host like the others, at its address on this machine).
+   */
+  readonly isolated?: { readonly bastion: LabHostSpec };
+}
+
+/**
+ * Where a host sits: "machine" on this machine's loopback; "isolated" in the
+ * lab's isolated network, reachable only through the bastion; "bastion"
+ * reachable here, with its SSH sessions in the isolated network.
+ */
+export type LabHostNetwork = 'machine' | 'isolated' | 'bastion';
+
+/** A host as lab.json records it. */
+interface HostRecord extends LabHostSpec {
+  readonly network?: LabHostNetwork;
 }
 
 export interface LabHost extends LabHostSpec {
   readonly port: 22;
+  readonly network: LabHostNetwork;
   /** PID of the host's `unshare` on this machine. */
   readonly pid: number;
   /** PID of the host's init on this machine (PID 1 inside the host). */
@@ -92,7 +123,8 @@ interface LabFile {
   readonly user: string;
   readonly keyFile: string;
   readonly keyCreated: boolean;
-  readonly hosts: readonly LabHostSpec[];
+  /** The bastion included. */
+  readonly hosts: readonly HostRecord[];
 }
 
 const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -128,6 +160,22 @@ function readProcess(paths: LabPaths, name: string): HostProcess | undefined {
   } catch {
     return undefined;
   }
+}
+
+function networkOf(host: HostRecord): LabHostNetwork {
+  return host.network ?? 'machine';
+}
+
+/** Where the lab's tools must stand to reach the host's sshd. */
+function netnsOf(paths: LabPaths, host: HostRecord): string | undefined {
+  return networkOf(host) === 'isolated' ? isolatedNetworkOf(paths).file : undefined;
+}
+
+function hostNetwork(paths: LabPaths, host: HostRecord): HostNetwork {
+  const net = isolatedNetworkOf(paths);
+  if (networkOf(host) === 'isolated') return { inside: net.file };
+  if (networkOf(host) === 'bastion') return { bastionOf: net.file };
+  return {};
 }
 
 function requireRoot(): void {
@@ -175,7 +223,11 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   const paths = new LabPaths(options.stateDir);
   const user = options.user ?? 'herd';
   checkUserName(user);
-  checkHosts(options.hosts);
+  const bastion = options.isolated?.bastion;
+  const wanted: HostRecord[] = bastion
+    ? [{ ...bastion, network: 'bastion' }, ...options.hosts.map((h): HostRecord => ({ ...h, network: 'isolated' }))]
+    : [...options.hosts];
+  checkHosts(wanted);
   const keyFile = resolve(options.keyFile ?? join(paths.stateDir, 'id_ed25519'));
 
   const previous = readLabFile(paths);
@@ -186,27 +238,31 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     (previous?.hosts ?? []).map(async (host) => {
       const proc = readProcess(paths, host.name);
       if (!proc || !isRunning(proc)) return;
-      if (readFaults(paths, host.name).connection === null && (await probeSsh(host.address, 22, 1_000)) !== 'answering') return;
+      if (readFaults(paths, host.name).connection === null && (await probeSsh(host.address, 22, 1_000, netnsOf(paths, host))) !== 'answering') return;
       alive.set(host.name, host);
     }),
   );
   if (previous && alive.size > 0 && (previous.user !== user || previous.keyFile !== keyFile)) {
     throw new Error(`the lab in ${paths.stateDir} runs with user "${previous.user}" and key ${previous.keyFile}; stop it first (herd lab down)`);
   }
-  for (const host of options.hosts) {
+  for (const host of wanted) {
     const running = alive.get(host.name);
     if (running && running.address !== host.address) {
       throw new Error(`lab host ${host.name} already runs at ${running.address}, not ${host.address}; stop the lab first (herd lab down)`);
     }
+    if (running && networkOf(running) !== networkOf(host)) {
+      throw new Error(`lab host ${host.name} already runs on the ${networkOf(running)} network, not the ${networkOf(host)} one; stop the lab first (herd lab down)`);
+    }
     const clash = [...alive.values()].find((h) => h.address === host.address && h.name !== host.name);
     if (clash) throw new Error(`address ${host.address} is taken by running lab host ${clash.name}`);
   }
-  const missing = options.hosts.filter((h) => !alive.has(h.name));
+  const missing = wanted.filter((h) => !alive.has(h.name));
   // Our own dead hosts' addresses are freed below; any other listener is not ours to kill.
+  // Isolated hosts' addresses exist only in the lab's own network.
   const ours = new Set([...(previous?.hosts ?? []).map((h) => h.address), ...recordedAddresses(paths)]);
   await Promise.all(
     missing
-      .filter((host) => !ours.has(host.address))
+      .filter((host) => !ours.has(host.address) && networkOf(host) !== 'isolated')
       .map(async (host) => {
         const probe = await probeSsh(host.address, 22, 300);
         if (probe === 'answering' || probe === 'silent') {
@@ -217,9 +273,18 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
 
   mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
   await cleanHosts(paths, new Set(alive.keys()));
+  const network = isolatedNetworkOf(paths);
   if (alive.size === 0) {
-    // Nothing survived: the shared cluster state describes hosts that are gone.
+    // Nothing survived: the shared cluster state describes hosts that are gone, the network a crashed run left is empty.
     rmSync(paths.clusterDir, { recursive: true, force: true });
+    deleteNetwork(network);
+  }
+  const needsNetwork = [...alive.values(), ...missing].some((h) => networkOf(h) !== 'machine');
+  if (needsNetwork && !networkExists(network)) {
+    if ([...alive.values()].some((h) => networkOf(h) !== 'machine')) {
+      throw new Error(`the isolated network ${network.name} of running lab hosts is gone; stop the lab first (herd lab down)`);
+    }
+    createNetwork(network);
   }
   mkdirSync(paths.clusterDir, { recursive: true, mode: 0o777 });
   chmodSync(paths.clusterDir, 0o777);
@@ -231,7 +296,9 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   prepareBaseSeed(ctx);
   const limit = pLimit(options.concurrency ?? 8);
   const timeout = options.startTimeoutMs ?? 30_000;
-  const results = await Promise.allSettled(missing.map((host) => limit(() => launchHost(ctx, { ...host, user }, timeout))));
+  const results = await Promise.allSettled(
+    missing.map((host) => limit(() => launchHost(ctx, { name: host.name, address: host.address, user }, timeout, hostNetwork(paths, host)))),
+  );
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
 
   const hosts = [...(previous?.hosts ?? []).filter((h) => alive.has(h.name)), ...missing];
@@ -263,6 +330,7 @@ export async function stopLab(stateDir: string): Promise<void> {
   rmSync(paths.baseSeedDir, { recursive: true, force: true });
   rmSync(paths.clusterDir, { recursive: true, force: true });
   rmSync(paths.labFile, { force: true });
+  deleteNetwork(isolatedNetworkOf(paths));
   if (file?.keyCreated) {
     rmSync(file.keyFile, { force: true });
     rmSync(`${file.keyFile}.pub`, { force: true });
@@ -283,7 +351,7 @@ export async function labStatus(stateDir: string): Promise<HostStatus[]> {
     file.hosts.map(async (host): Promise<HostStatus> => {
       const proc = readProcess(paths, host.name);
       const running = proc !== undefined && isRunning(proc);
-      return { ...host, pid: running ? proc.pid : null, running, ssh: await probeSsh(host.address, 22, 1_000) };
+      return { name: host.name, address: host.address, pid: running ? proc.pid : null, running, ssh: await probeSsh(host.address, 22, 1_000, netnsOf(paths, host)) };
     }),
   );
 }
@@ -294,7 +362,7 @@ export class Lab {
   /** The login key's private key file (OpenSSH format, 0600). */
   readonly keyFile: string;
   readonly #paths: LabPaths;
-  readonly #hosts: readonly LabHostSpec[];
+  readonly #hosts: readonly HostRecord[];
 
   constructor(paths: LabPaths, file: LabFile) {
     this.#paths = paths;
@@ -304,19 +372,37 @@ export class Lab {
     this.#hosts = file.hosts;
   }
 
+  /** The hosts a test provisions: every host but the bastion. */
   get hosts(): readonly LabHost[] {
-    return this.#hosts.map((h) => this.host(h.name));
+    return this.#hosts.filter((h) => networkOf(h) !== 'bastion').map((h) => this.host(h.name));
+  }
+
+  /** The bastion of the isolated network, if the lab has one. */
+  get bastion(): LabHost | undefined {
+    const bastion = this.#hosts.find((h) => networkOf(h) === 'bastion');
+    return bastion && this.host(bastion.name);
+  }
+
+  /** The network namespace the isolated hosts run in, if the lab has one. */
+  get isolatedNetwork(): IsolatedNetwork | undefined {
+    return this.bastion && isolatedNetworkOf(this.#paths);
   }
 
   host(name: string): LabHost {
     const spec = this.#hosts.find((h) => h.name === name);
     const proc = spec && readProcess(this.#paths, name);
     if (!spec || !proc) throw new Error(`no lab host named "${name}" in ${this.stateDir}`);
-    return { ...spec, port: 22, pid: proc.pid, initPid: proc.initPid };
+    return { name: spec.name, address: spec.address, network: networkOf(spec), port: 22, pid: proc.pid, initPid: proc.initPid };
   }
 
   stop(): Promise<void> {
     return stopLab(this.stateDir);
+  }
+
+  #faultTarget(name: string): FaultTarget {
+    const host = this.host(name);
+    const netns = netnsOf(this.#paths, host);
+    return { ...host, ...(netns === undefined ? {} : { netns }) };
   }
 
   status(): Promise<HostStatus[]> {
@@ -325,12 +411,12 @@ export class Lab {
 
   /** Puts a fault on a host (see Fault); connection faults replace each other, command faults add up. */
   setFault(host: string, fault: Fault): Promise<void> {
-    return applyFault(this.#paths, this.host(host), fault);
+    return applyFault(this.#paths, this.#faultTarget(host), fault);
   }
 
   /** Removes every fault from a host; its sshd answers again when this resolves. */
   clearFaults(host: string): Promise<void> {
-    return clearFaults(this.#paths, this.host(host));
+    return clearFaults(this.#paths, this.#faultTarget(host));
   }
 
   /** Every simulated command called on the host so far, oldest first. */
@@ -360,8 +446,8 @@ export class Lab {
     return this.readFile(host, '/etc/ssh/ssh_host_ed25519_key.pub').trim().split(' ').slice(0, 2).join(' ');
   }
 
-  /** known_hosts lines for every host. */
+  /** known_hosts lines for every host, the bastion included. */
   knownHosts(): string {
-    return this.hosts.map((h) => `${h.address} ${this.hostKey(h.name)}\n`).join('');
+    return this.#hosts.map((h) => `${h.address} ${this.hostKey(h.name)}\n`).join('');
   }
 }

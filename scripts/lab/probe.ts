@@ -1,10 +1,19 @@
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 
 /** What an SSH port does when knocked on. */
 export type SshProbe = 'answering' | 'refused' | 'silent' | 'unreachable';
 
-/** Connects and waits for an SSH banner ("SSH-2.0-…"), without logging in. */
-export function probeSsh(address: string, port = 22, timeoutMs = 1_000): Promise<SshProbe> {
+/**
+ * Connects and waits for an SSH banner ("SSH-2.0-…"), without logging in.
+ * With `netns` (a file under /run/netns), knocks from inside that network
+ * namespace: the only way to see a host of the lab's isolated network.
+ */
+export function probeSsh(address: string, port = 22, timeoutMs = 1_000, netns?: string): Promise<SshProbe> {
+  return netns === undefined ? probeHere(address, port, timeoutMs) : probeInNetns(netns, address, port, timeoutMs);
+}
+
+function probeHere(address: string, port: number, timeoutMs: number): Promise<SshProbe> {
   return new Promise((resolve) => {
     const socket = connect({ host: address, port });
     let received = '';
@@ -24,14 +33,33 @@ export function probeSsh(address: string, port = 22, timeoutMs = 1_000): Promise
   });
 }
 
+// bash's /dev/tcp: "open" once connected, then the first bytes the port sends.
+const KNOCK = 'exec 3<>"/dev/tcp/$0/$1" || exit 3; echo open; head -c 4 <&3';
+
+function probeInNetns(netns: string, address: string, port: number, timeoutMs: number): Promise<SshProbe> {
+  return new Promise((resolve) => {
+    execFile(
+      'nsenter',
+      [`--net=${netns}`, '--', '/bin/bash', '-c', KNOCK, address, String(port)],
+      { timeout: timeoutMs, killSignal: 'SIGKILL', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' } },
+      (_err, stdout, stderr) => {
+        const [opened, banner = ''] = stdout.split('\n');
+        if (opened !== 'open') resolve(/refused/i.test(stderr) ? 'refused' : 'unreachable');
+        else if (banner.startsWith('SSH-')) resolve('answering');
+        else resolve(banner === '' ? 'silent' : 'unreachable');
+      },
+    );
+  });
+}
+
 /** Waits until the port answers with an SSH banner, or throws after timeoutMs. */
-export async function waitForSsh(address: string, timeoutMs: number, port = 22): Promise<void> {
+export async function waitForSsh(address: string, timeoutMs: number, port = 22, netns?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: SshProbe = 'unreachable';
   while (Date.now() < deadline) {
-    last = await probeSsh(address, port, Math.min(1_000, Math.max(50, deadline - Date.now())));
+    last = await probeSsh(address, port, Math.min(1_000, Math.max(50, deadline - Date.now())), netns);
     if (last === 'answering') return;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`sshd on ${address}:${port} did not answer within ${timeoutMs} ms (last probe: ${last})`);
+  throw new Error(`sshd on ${address}:${port}${netns === undefined ? '' : ` (in ${netns})`} did not answer within ${timeoutMs} ms (last probe: ${last})`);
 }

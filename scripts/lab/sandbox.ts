@@ -15,6 +15,14 @@ export interface SandboxContext {
   readonly publicKey: string;
 }
 
+/** Where a host sits: the machine's network (default), or the lab's isolated network, or both as its bastion. */
+export interface HostNetwork {
+  /** The host runs inside this network namespace (a /run/netns file) instead of the machine's network. */
+  readonly inside?: string;
+  /** The host is the bastion of this network namespace: reachable here, its SSH sessions run there. */
+  readonly bastionOf?: string;
+}
+
 export interface ExecResult {
   readonly code: number;
   readonly stdout: string;
@@ -75,13 +83,16 @@ function prepareHostDir(ctx: SandboxContext, host: HostIdentity): void {
  * from this process, so that it outlives `herd lab up` and dies as a whole
  * when its `unshare` is killed.
  */
-export async function launchHost(ctx: SandboxContext, host: HostIdentity, timeoutMs: number): Promise<HostProcess> {
+export async function launchHost(ctx: SandboxContext, host: HostIdentity, timeoutMs: number, network: HostNetwork = {}): Promise<HostProcess> {
   const { paths } = ctx;
   prepareHostDir(ctx, host);
   const log = openSync(paths.sandboxLog(host.name), 'w', 0o644);
+  const unshare = ['unshare', '--mount', '--uts', '--ipc', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--', '/bin/bash', ENTER_SCRIPT, paths.hostDir(host.name)];
+  // nsenter execs unshare in the namespace: the child's PID stays unshare's.
+  const argv = network.inside === undefined ? unshare : ['nsenter', `--net=${network.inside}`, '--', ...unshare];
   const child = spawn(
-    'unshare',
-    ['--mount', '--uts', '--ipc', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--', '/bin/bash', ENTER_SCRIPT, paths.hostDir(host.name)],
+    argv[0]!,
+    argv.slice(1),
     {
       detached: true,
       stdio: ['ignore', log, log],
@@ -98,6 +109,7 @@ export async function launchHost(ctx: SandboxContext, host: HostIdentity, timeou
         HERD_LAB_EXTRA_BINDS: extraBinds().join(':'),
         HERD_LAB_BASE_SEED: paths.baseSeedDir,
         HERD_LAB_HIDE: hiddenPaths().join(':'),
+        ...(network.bastionOf === undefined ? {} : { HERD_LAB_INNER_NETNS: network.bastionOf, HERD_LAB_NODE: NODE_PATH }),
       },
     },
   );
@@ -128,7 +140,7 @@ export async function launchHost(ctx: SandboxContext, host: HostIdentity, timeou
   const proc: HostProcess = { pid, initPid, startTime };
   writeFileSync(paths.processFile(host.name), `${JSON.stringify(proc)}\n`);
   await Promise.race([
-    waitForSsh(host.address, Math.max(0, deadline - Date.now())),
+    waitForSsh(host.address, Math.max(0, deadline - Date.now()), 22, network.inside),
     (async () => {
       while (exited === undefined) await sleep(20);
       throw new Error(exited);
@@ -139,10 +151,10 @@ export async function launchHost(ctx: SandboxContext, host: HostIdentity, timeou
   return proc;
 }
 
-/** Runs argv inside a host's namespaces and root as its root user, outside of SSH. */
+/** Runs argv inside a host's namespaces (its network's too) and root as its root user, outside of SSH. */
 export function hostExec(initPid: number, argv: readonly string[], input?: string): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('nsenter', ['--target', String(initPid), '--mount', '--uts', '--ipc', '--pid', '--root', '--wd', '--', ...argv], {
+    const child = spawn('nsenter', ['--target', String(initPid), '--mount', '--uts', '--ipc', '--pid', '--net', '--root', '--wd', '--', ...argv], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: '/root' },
     });

@@ -7,6 +7,8 @@
 #                 listen on ADDRESS:22 and never say a word (sshd must be stopped)
 #   silent-stop   stop that listener
 #   rekey         new host key, then sshd re-executes itself (SIGHUP) to load it
+#   sshd-inetd    (a bastion's gateway, per connection) sshd on stdin/stdout,
+#                 in the lab's isolated network
 set -euo pipefail
 
 sshd_pid_file=/run/sshd.pid
@@ -30,10 +32,24 @@ stop() { # PID_FILE
 # What Docker grants a container's root by default, minus mknod: enough for sshd
 # and sudo, not enough to mount, load modules, reboot or reconfigure the network
 # of the machine the lab runs on.
+bounding_set=-all,+chown,+dac_override,+fowner,+fsetid,+kill,+setgid,+setuid,+setpcap,+setfcap,+net_bind_service,+net_raw,+sys_chroot,+audit_write
+
+# A bastion (enter.sh wrote its gateway file) has a leg in two networks: its
+# gateway listens on the host's address in the machine's network, and hands
+# each connection to an sshd that runs in the lab's isolated network, where
+# the sessions' forwarded channels and commands then go.
+gateway_file=/run/herd-lab/gateway
+inner_net=/run/herd-lab/inner-net
+
 start_sshd() {
   running "$sshd_pid_file" && return 0
-  setpriv --bounding-set=-all,+chown,+dac_override,+fowner,+fsetid,+kill,+setgid,+setuid,+setpcap,+setfcap,+net_bind_service,+net_raw,+sys_chroot,+audit_write \
-    -- /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config >>"$log" 2>&1 </dev/null &
+  if [ -e "$gateway_file" ]; then
+    local address node
+    { read -r address && read -r node; } <"$gateway_file"
+    "$node" /usr/local/lib/herd-lab/lab/sandbox/bastion-gateway.mjs "$address" 22 "$sshd_pid_file" "$0" >>"$log" 2>&1 </dev/null &
+  else
+    setpriv --bounding-set="$bounding_set" -- /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config >>"$log" 2>&1 </dev/null &
+  fi
   for _ in $(seq 200); do
     running "$sshd_pid_file" && return 0
     sleep 0.01
@@ -55,6 +71,9 @@ case ${1:?action} in
     exit 1
     ;;
   silent-stop) stop "$silent_pid_file" ;;
+  sshd-inetd)
+    exec nsenter --net="$inner_net" -- setpriv --bounding-set="$bounding_set" -- /usr/sbin/sshd -i -e -f /etc/ssh/sshd_config
+    ;;
   rekey)
     rm -f /etc/ssh/ssh_host_*
     ssh-keygen -q -t ed25519 -N '' -C "root@$(hostname)" -f /etc/ssh/ssh_host_ed25519_key

@@ -66,6 +66,12 @@ bind_ro "$HERD_LAB_YAML_DIR" "$lib/node_modules/yaml"
 mkdir -p "$root/run/herd-lab/host" "$root/run/herd-lab/cluster" "$root/run/herd-lab/state" "$root/run/sshd"
 mount --bind "$host_dir/io" "$root/run/herd-lab/host"
 mount --bind "$HERD_LAB_CLUSTER_DIR" "$root/run/herd-lab/cluster"
+# A bastion: the lab's isolated network, for the sshd its gateway starts per connection (ctl.sh).
+if [ -n "${HERD_LAB_INNER_NETNS:-}" ]; then
+  touch "$root/run/herd-lab/inner-net"
+  mount --bind "$HERD_LAB_INNER_NETNS" "$root/run/herd-lab/inner-net"
+  printf '%s\n%s\n' "$HERD_LAB_ADDRESS" "${HERD_LAB_NODE:?}" >"$root/run/herd-lab/gateway"
+fi
 # Paths the overlay cannot show because they sit on another file system (e.g. node's own directory).
 IFS=: read -r -a extra_binds <<<"${HERD_LAB_EXTRA_BINDS:-}"
 for path in "${extra_binds[@]}"; do
