@@ -43,7 +43,15 @@ export function labEnvironment(name: string, dir: string, lab: Lab, net: number)
         kubernetes: { version: '1.34.2' },
         containerd: { version: '1.7.28' },
         calico: { version: '3.32.1' },
-        ssh: { user: lab.user, privateKeyFile: lab.keyFile, knownHostsFile: knownHosts, connectTimeoutSeconds: 5, commandTimeoutSeconds: 120 },
+        ssh: {
+          user: lab.user,
+          privateKeyFile: lab.keyFile,
+          knownHostsFile: knownHosts,
+          connectTimeoutSeconds: 5,
+          commandTimeoutSeconds: 120,
+          // A lab with an isolated network: its hosts are reachable only through its bastion.
+          ...(lab.bastion ? { bastion: { host: lab.bastion.address, user: lab.user, port: lab.bastion.port, privateKeyFile: lab.keyFile } } : {}),
+        },
         ...extra,
       };
       writeFileSync(join(dir, `${name}.yaml`), stringify(env));
