@@ -67,7 +67,14 @@ export class Dialer {
       this.bastionSession = undefined;
       throw err;
     });
-    const session = await this.bastionSession;
+    let session: SshSession;
+    try {
+      session = await this.bastionSession;
+    } catch (err) {
+      // A refused bastion key stays a refusal; anything else is this node's connection failing, said so.
+      if (err instanceof HostKeyRefusedError) throw err;
+      throw new ConnectError(target, `its bastion failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
     try {
       return await session.forwardTo(target.host, target.port);
     } catch (err) {

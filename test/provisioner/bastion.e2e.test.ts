@@ -95,7 +95,9 @@ describe('herd apply through a bastion', () => {
       const r = await apply();
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain('cannot reach 2 hosts; nothing was done on any host');
-      expect(r.stderr).toContain(`bastion ${BASTION.address} (herd@${BASTION.address}:22): cannot connect: connect ECONNREFUSED ${BASTION.address}:22`);
+      for (const h of lab.hosts) {
+        expect(r.stderr).toContain(`${h.name} (herd@${h.address}:22): cannot connect: its bastion failed: bastion ${BASTION.address} (herd@${BASTION.address}:22): cannot connect: connect ECONNREFUSED ${BASTION.address}:22`);
+      }
     } finally {
       await lab.clearFaults(BASTION.name);
     }
