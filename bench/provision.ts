@@ -13,7 +13,7 @@ import { connectAll, sshCredentials } from '../scripts/provisioner/connect-hosts
 import { loadEnvironment } from '../stacks/environment/load.ts';
 import { computeCluster } from '../stacks/topology/topology.ts';
 import { environmentStateDir, PROJECT_DIR } from '../stacks/project.ts';
-import { labEnvironment, labHosts } from '../test/provisioner/lab-env.ts';
+import { labEnvironment, labHosts } from '../scripts/lab/environment-file.ts';
 
 const HOSTS = Number(process.argv[2] ?? 50);
 const ENV = 'bp';

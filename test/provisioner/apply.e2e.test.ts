@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type JournalEntry, type Lab } from '../../scripts/lab/lab.ts';
 import { environmentStateDir } from '../../stacks/project.ts';
-import { herd, labEnvironment, labHosts, type HerdRun, type LabEnvironment } from './lab-env.ts';
+import { herd, type HerdRun } from './lab-env.ts';
+import { labEnvironment, labHosts, type LabEnvironment } from '../../scripts/lab/environment-file.ts';
 
 // herd apply on lab hosts: real sshd, real bash running the rendered scripts,
 // simulated Kubernetes tools that keep their state on the hosts. The journals

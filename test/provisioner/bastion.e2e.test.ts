@@ -6,7 +6,8 @@ import { Client } from 'ssh2';
 import { startLab, type JournalEntry, type Lab } from '../../scripts/lab/lab.ts';
 import { probeSsh } from '../../scripts/lab/probe.ts';
 import { environmentStateDir } from '../../stacks/project.ts';
-import { herd, labEnvironment, labHosts, type HerdRun, type LabEnvironment } from './lab-env.ts';
+import { herd, type HerdRun } from './lab-env.ts';
+import { labEnvironment, labHosts, type LabEnvironment } from '../../scripts/lab/environment-file.ts';
 
 // herd apply through a bastion: the nodes sit in the lab's isolated network,
 // where nothing on this machine reaches them; the environment's ssh.bastion

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type JournalEntry, type Lab } from '../../scripts/lab/lab.ts';
 import { environmentStateDir } from '../../stacks/project.ts';
-import { herd, labEnvironment, labHosts, type HerdRun, type LabEnvironment } from './lab-env.ts';
+import { herd, type HerdRun } from './lab-env.ts';
+import { labEnvironment, labHosts, type LabEnvironment } from '../../scripts/lab/environment-file.ts';
 
 // What herd does when hosts or commands misbehave: the lab refuses
 // connections, stays silent, hangs or fails a named command on request.

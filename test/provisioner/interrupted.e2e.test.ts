@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type JournalEntry, type Lab } from '../../scripts/lab/lab.ts';
 import { PROJECT_DIR, environmentStateDir } from '../../stacks/project.ts';
-import { herd, labEnvironment, labHosts, type LabEnvironment } from './lab-env.ts';
+import { herd } from './lab-env.ts';
+import { labEnvironment, labHosts, type LabEnvironment } from '../../scripts/lab/environment-file.ts';
 
 // A run killed at any point is finished by the next one, with the same end
 // state as a run that was never interrupted. Each case starts from fresh lab

@@ -1,0 +1,58 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { Lab, LabHostSpec } from './lab.ts';
+
+// Environment files for labs that tests and benchmarks start themselves: a
+// static environment whose hosts are the lab's, logged into with the lab's key.
+
+export interface LabEnvironment {
+  readonly name: string;
+  readonly dir: string;
+  readonly knownHosts: string;
+  /** Rewrites the environment file with these counts. */
+  write(counts: { controlPlanes: 1 | 3 | 5; workers: number }, extra?: Record<string, unknown>): void;
+}
+
+/** Lab hosts named for environment `env`: control planes at 127.<net>.0.11…, workers at 127.<net>.1.11… */
+export function labHosts(env: string, net: number, controlPlanes: number, workers: number): LabHostSpec[] {
+  return [
+    ...Array.from({ length: controlPlanes }, (_, i) => ({ name: `${env}-cp-${i + 1}`, address: `127.${net}.0.${11 + i}` })),
+    ...Array.from({ length: workers }, (_, i) => ({ name: `${env}-worker-${i + 1}`, address: `127.${net}.1.${11 + i}` })),
+  ];
+}
+
+export function labEnvironment(name: string, dir: string, lab: Lab, net: number): LabEnvironment {
+  mkdirSync(dir, { recursive: true });
+  const knownHosts = join(dir, 'known_hosts');
+  return {
+    name,
+    dir,
+    knownHosts,
+    write(counts, extra = {}) {
+      const env = {
+        infrastructure: { type: 'static', hosts: lab.hosts.map((h) => ({ name: h.name, address: h.address })) },
+        network: { cidr: `127.${net}.0.0/16`, gateway: `127.${net}.0.1`, dnsServers: ['127.0.0.53'] },
+        controlPlane: {
+          count: counts.controlPlanes,
+          endpoint: counts.controlPlanes === 1 ? { type: 'firstNode' } : { type: 'loadBalancer', address: `127.${net}.0.5` },
+        },
+        workerPools: [{ name: 'worker', count: counts.workers }],
+        kubernetes: { version: '1.34.2' },
+        containerd: { version: '1.7.28' },
+        calico: { version: '3.32.1' },
+        ssh: {
+          user: lab.user,
+          privateKeyFile: lab.keyFile,
+          knownHostsFile: knownHosts,
+          connectTimeoutSeconds: 5,
+          commandTimeoutSeconds: 120,
+          // A lab with an isolated network: its hosts are reachable only through its bastion.
+          ...(lab.bastion ? { bastion: { host: lab.bastion.address, user: lab.user, port: lab.bastion.port, privateKeyFile: lab.keyFile } } : {}),
+        },
+        ...extra,
+      };
+      writeFileSync(join(dir, `${name}.yaml`), stringify(env));
+    },
+  };
+}
