@@ -1,6 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import ssh2 from 'ssh2';
 
 export interface LabKeyPair {
   readonly privateKeyFile: string;
@@ -19,9 +19,11 @@ export function ensureKeyPair(privateKeyFile: string): LabKeyPair {
     return { privateKeyFile, publicKey: readFileSync(publicKeyFile, 'utf8').trim() };
   }
   mkdirSync(dirname(privateKeyFile), { recursive: true, mode: 0o700 });
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'herd-lab' });
-  writeFileSync(privateKeyFile, pair.private, { mode: 0o600 });
+  rmSync(privateKeyFile, { force: true });
+  rmSync(publicKeyFile, { force: true });
+  // OpenSSH's own generator: ssh2's generateKeyPairSync drops a leading zero byte of the
+  // ed25519 public key about once in 250 keys, and such a key cannot log in.
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'herd-lab', '-f', privateKeyFile]);
   chmodSync(privateKeyFile, 0o600);
-  writeFileSync(publicKeyFile, `${pair.public.trim()}\n`, { mode: 0o644 });
-  return { privateKeyFile, publicKey: pair.public.trim() };
+  return { privateKeyFile, publicKey: readFileSync(publicKeyFile, 'utf8').trim() };
 }

@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import { generateKeyPairSync } from 'node:crypto';
 import { fingerprint, trustOnFirstUse } from '../../scripts/ssh/host-key-trust.ts';
 
+/** An ed25519 host key as SSH sends it: string "ssh-ed25519", then the 32-byte key, each length-prefixed. */
 function hostKeyBlob(): Buffer {
-  const { public: pub } = ssh2.utils.generateKeyPairSync('ed25519');
-  return Buffer.from(pub.split(' ')[1]!, 'base64');
+  const jwk = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
+  const field = (data: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0, 0, data.length]), data]);
+  return Buffer.concat([field(Buffer.from('ssh-ed25519')), field(Buffer.from(jwk.x!, 'base64url'))]);
 }
 
 const endpoint = { name: 'lab-cp-1', host: '127.10.0.11', port: 22, user: 'herd' };
