@@ -54,6 +54,8 @@ export const SCRIPTS = {
   joinWorker: 'join-worker.sh',
   applyCalico: 'apply-calico.sh',
   issueJoinCredentials: 'issue-join-credentials.sh',
+  removeNode: 'remove-node.sh',
+  resetNode: 'reset-node.sh',
 } as const;
 
 let sharedEngine: ((name: string) => Template) | undefined;
@@ -121,6 +123,9 @@ export function renderCluster(cluster: Cluster): RenderedCluster {
   const clusterArtifacts: Artifact[] = [
     onFirst(SCRIPTS.issueJoinCredentials, `${HERD_DIR}/${SCRIPTS.issueJoinCredentials}`, SCRIPT_MODE, template('issue-join-credentials.sh')(clusterView)),
     onFirst(SCRIPTS.applyCalico, `${HERD_DIR}/${SCRIPTS.applyCalico}`, SCRIPT_MODE, template('apply-calico.sh')(clusterView)),
+    // Day two: placed where they run (a serving control plane, the leaving node) when a node is removed.
+    onFirst(SCRIPTS.removeNode, `${HERD_DIR}/${SCRIPTS.removeNode}`, SCRIPT_MODE, template('remove-node.sh')(clusterView)),
+    onFirst(SCRIPTS.resetNode, `${HERD_DIR}/${SCRIPTS.resetNode}`, SCRIPT_MODE, template('reset-node.sh')(clusterView)),
     onFirst('calico/installation.yaml', `${CALICO_DIR}/installation.yaml`, FILE_MODE, template('calico-installation.yaml')(clusterView)),
     onFirst('calico/bgp.yaml', `${CALICO_DIR}/bgp.yaml`, FILE_MODE, template('calico-bgp.yaml')(clusterView)),
     ...calico.nodes.map((node) =>

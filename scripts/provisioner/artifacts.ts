@@ -6,11 +6,18 @@ function isCalico(a: Artifact): boolean {
   return a.path.startsWith('cluster/calico/') || a.path === `cluster/${SCRIPTS.applyCalico}`;
 }
 
+/** A cluster-wide script, which the provisioner places where it runs. */
+export function clusterScript(rendered: RenderedCluster, script: string): Artifact {
+  const artifact = rendered.cluster.artifacts.find((a) => a.path === `cluster/${script}`);
+  if (artifact === undefined) throw new Error(`nothing rendered for ${script}`);
+  return artifact;
+}
+
 /** What a node receives when it is prepared: its own files, and on the first control plane the join-credential script. */
 export function preparedFiles(rendered: RenderedCluster, name: string): Artifact[] {
   const node = rendered.nodes.find((n) => n.name === name);
   if (node === undefined) throw new Error(`nothing rendered for ${name}`);
-  const cluster = name === rendered.cluster.firstControlPlane ? rendered.cluster.artifacts.filter((a) => !isCalico(a)) : [];
+  const cluster = name === rendered.cluster.firstControlPlane ? [clusterScript(rendered, SCRIPTS.issueJoinCredentials)] : [];
   return [...node.artifacts, ...cluster];
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Environment } from '../../stacks/environment/load.ts';
 import { ConfigError } from '../../stacks/environment/errors.ts';
-import type { ClusterNode } from '../../stacks/topology/topology.ts';
+import type { HostAddress } from './remote-host.ts';
 import { Dialer, type Hop } from '../ssh/connect.ts';
 import { trustOnFirstUse } from '../ssh/host-key-trust.ts';
 import { knownHostsPath } from '../ssh/known-hosts.ts';
@@ -54,7 +54,7 @@ export interface ConnectOptions {
  */
 export async function connectAll(
   env: Environment,
-  nodes: readonly ClusterNode[],
+  nodes: readonly HostAddress[],
   credentials: EnvironmentCredentials,
   options: ConnectOptions,
 ): Promise<{ sessions: Map<string, SshSession>; close: () => void }> {

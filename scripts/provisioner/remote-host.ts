@@ -1,5 +1,8 @@
 import { quote } from 'shell-quote';
 import type { ClusterNode } from '../../stacks/topology/topology.ts';
+
+/** A machine herd logs into: a node's name and address (a node being removed may no longer be in the environment). */
+export type HostAddress = Pick<ClusterNode, 'name' | 'address'>;
 import type { ExecResult, SshSession } from '../ssh/session.ts';
 import type { Reporter } from './report.ts';
 
@@ -52,7 +55,7 @@ const TAIL_LINES = 15;
  */
 export class RemoteHost {
   constructor(
-    readonly node: ClusterNode,
+    readonly node: HostAddress,
     private readonly session: SshSession,
     private readonly reporter: Reporter,
     private readonly timeoutMs: number,

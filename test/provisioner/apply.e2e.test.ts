@@ -27,6 +27,7 @@ const marks = new Map<string, number>();
 
 const args = (command: string): string[] => ['--environments', env.dir, command, ENV, '--verify-timeout', '60'];
 const apply = (): Promise<HerdRun> => herd(args('apply'), runEnv);
+const output = (r: HerdRun): string => `${r.stdout}\n${r.stderr}`;
 
 /** Journal entries of a host since the last mark() */
 function sinceMark(host: string): JournalEntry[] {
@@ -160,5 +161,33 @@ describe('herd apply on the lab', () => {
     const again = await apply();
     expect(again.status, `${again.stdout}\n${again.stderr}`).toBe(0);
     expect(again.stdout).toContain(`[${ENV}-worker-1] first contact: recorded host key SHA256:`);
+  }, 120_000);
+
+  it('herd node remove drains, then deletes the Node on the control plane, then resets the node, and forgets its key', async () => {
+    mark();
+    const r = await herd(['--environments', env.dir, 'node', 'remove', ENV, `${ENV}-worker-3`, '--address', `127.${NET}.1.13`]);
+    expect(r.status, output(r)).toBe(0);
+    expect(r.stdout).not.toContain('WARNING');
+    const when = (host: string, command: string, sub: string): number => {
+      const entry = sinceMark(host).find((e) => e.command === command && e.argv.includes(sub) && e.mutating);
+      expect(entry, `${host}: ${command} ${sub}`).toBeDefined();
+      return Date.parse(entry!.time);
+    };
+    const drained = when(`${ENV}-cp-1`, 'kubectl', 'drain');
+    const deleted = when(`${ENV}-cp-1`, 'kubectl', 'delete');
+    const reset = when(`${ENV}-worker-3`, 'kubeadm', 'reset');
+    expect(drained).toBeLessThan(deleted);
+    expect(deleted).toBeLessThan(reset);
+    expect(Object.keys(lab.clusterState()?.nodes ?? {})).not.toContain(`${ENV}-worker-3`);
+    expect(readFileSync(env.knownHosts, 'utf8')).not.toContain(`127.${NET}.1.13 `);
+  }, 120_000);
+
+  it('removes a node that cannot be reached from the cluster anyway, with a warning', async () => {
+    await lab.setFault(`${ENV}-worker-2`, { kind: 'refuseConnections' });
+    const r = await herd(['--environments', env.dir, 'node', 'remove', ENV, `${ENV}-worker-2`, '--address', `127.${NET}.1.12`]);
+    expect(r.status, output(r)).toBe(0);
+    expect(r.stdout).toContain(`WARNING: ${ENV}-worker-2 (127.${NET}.1.12) was not reset (kubeadm reset): cannot reach 1 host`);
+    expect(Object.keys(lab.clusterState()?.nodes ?? {})).not.toContain(`${ENV}-worker-2`);
+    await lab.clearFaults(`${ENV}-worker-2`);
   }, 120_000);
 });

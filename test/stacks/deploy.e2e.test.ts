@@ -110,7 +110,8 @@ describe('deploying the lab stack', () => {
     synthesize();
     const r = terraform('apply', '-auto-approve', '-input=false');
     expect(r.status, r.out).toBe(0);
-    expect(r.out).toContain('herd node remove lab lab-worker-2: dropped 1 known_hosts entry for 127.10.1.12');
+    expect(r.out).toContain('[lab-worker-2] dropped 1 known_hosts entry for 127.10.1.12');
+    expect(r.out).toContain('[lab-cp-1] lab-worker-2 drained and deleted');
     expect(r.out).toContain('==> Connect to 2 hosts');
     expect(r.out).toContain('Apply complete! Resources: 1 added, 0 changed, 2 destroyed.');
     expect(knownAddresses()).not.toContain('127.10.1.12');
@@ -126,9 +127,10 @@ describe('deploying the lab stack', () => {
     expect(r.out).not.toContain('herd node remove');
   }, 120_000);
 
-  it('destroy runs every node removal hook', () => {
+  it('destroy runs every node removal hook, which resets the nodes', () => {
     const r = terraform('destroy', '-auto-approve', '-input=false');
     expect(r.status, r.out).toBe(0);
+    for (const node of ['lab-cp-1', 'lab-worker-1', 'lab-worker-2']) expect(r.out).toContain(`[${node}] reset`);
     for (const address of ['127.10.0.11', '127.10.1.11', '127.10.1.12']) expect(r.out).toContain(`dropped 1 known_hosts entry for ${address}`);
     expect(r.out).toContain('Destroy complete! Resources: 4 destroyed.');
     expect(knownAddresses()).toEqual(['192.0.2.10']);
@@ -148,7 +150,9 @@ describe('deploying the lab stack', () => {
     rmSync(join(project, 'cdktf.out'), { recursive: true, force: true });
     const deploy = run('npx', ['cdktf', 'deploy', 'lab', '--auto-approve'], project);
     expect(deploy.status, deploy.out).toBe(0);
-    expect(deploy.out).toContain('no changes');
+    // destroy reset every node, so this deploy provisions the cluster again.
+    expect(deploy.out).toContain('[lab-cp-1] init: run init-control-plane.sh (kubeadm init) ok');
+    expect(deploy.out).toContain('[lab-cp-1] verify: check the API, nodes Ready, BGP sessions Established (read-only) ok');
     expect(deploy.out).not.toMatch(/ENOTFOUND|Unable to open CLI configuration|checkpoint/i);
 
     const destroy = run('npx', ['cdktf', 'destroy', 'lab', '--auto-approve'], project);

@@ -1,35 +1,37 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadEnvironmentByName } from '../../../stacks/environment/load.ts';
 import { isValidIpv4 } from '../../../stacks/environment/net.ts';
-import { forget, knownHostsPath } from '../../ssh/known-hosts.ts';
+import { removeNode } from '../../provisioner/remove-node.ts';
 import { environmentsDir } from '../environments.ts';
 
 const DEFAULT_TIMEOUT_SECONDS = 300;
+const DEFAULT_DRAIN_SECONDS = 120;
 
-// The known_hosts half is final; drain, delete and reset come with day-two
-// operations. Terraform runs this from each node's destroy-time
-// hook, also for nodes a lowered count removed, which are no longer in the
-// environment file: so the node is not looked up there.
+// Terraform runs this from each node's destroy-time hook, also for nodes a
+// lowered count removed, which are no longer in the environment file: so the
+// node is not looked up there.
 export function nodeRemoveCommand(): Command {
   return new Command('remove')
-    .description('take a node out of the cluster before its machine goes, and forget its SSH host key (cdktf destroy and scale-down run this)')
+    .description('take a node out of the cluster before its machine goes: drain it, remove its etcd member (control planes), delete its Node, kubeadm reset it, forget its host key (cdktf destroy and scale-down run this)')
     .argument('<env>', 'environment name')
     .argument('<node>', 'node name, e.g. prod-general-a-7')
-    .requiredOption('--address <ip>', "the node's address, whose known_hosts entry is dropped", parseAddress)
+    .requiredOption('--address <ip>', "the node's address", parseAddress)
+    .option('--drain-timeout <seconds>', 'how long draining may take (evictions respect PodDisruptionBudgets)', parseSeconds, DEFAULT_DRAIN_SECONDS)
     .option('--timeout <seconds>', 'give up after this long with a warning, so that an unreachable node cannot block a destroy', parseSeconds, DEFAULT_TIMEOUT_SECONDS)
-    .action(async (envName: string, node: string, opts: { address: string; timeout: number }, command: Command) => {
+    .action(async (envName: string, node: string, opts: { address: string; timeout: number; drainTimeout: number }, command: Command) => {
       const deadline = setTimeout(() => {
         process.stderr.write(`herd node remove: WARNING: ${node} (${opts.address}) did not finish within ${opts.timeout}s; it may still be in the cluster. Continuing.\n`);
         process.exit(1);
       }, opts.timeout * 1000);
       try {
         const env = loadEnvironmentByName(envName, environmentsDir(command));
-        const file = knownHostsPath(env);
-        const dropped = await forget(file, [opts.address, node], env.spec.ssh.port);
-        process.stdout.write(
-          `herd node remove ${envName} ${node}: dropped ${dropped} known_hosts entr${dropped === 1 ? 'y' : 'ies'} for ${opts.address} from ${file}\n` +
-            'Draining and deleting the Kubernetes node is not automated yet: drain and delete it with kubectl before its machine goes.\n',
-        );
+        await removeNode({
+          env,
+          node,
+          address: opts.address,
+          drainTimeoutSeconds: opts.drainTimeout,
+          console: { isTTY: false, write: (text) => process.stdout.write(text) },
+        });
       } finally {
         clearTimeout(deadline);
       }
