@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -30,26 +30,33 @@ function alive(pid: number): boolean {
 
 /**
  * One provisioner per environment at a time. The lock file is created
- * exclusively (O_EXCL), so two runs cannot both win; a lock left by a run that
- * died on this machine is taken over, one held from another machine is not.
+ * atomically with its content, so two runs cannot both win; a lock left by a
+ * run that died on this machine is taken over, one held from another machine
+ * is not.
  */
 export function acquireApplyLock(file: string): () => void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const me: Holder = { user: userInfo().username, host: hostname(), pid: process.pid, since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, JSON.stringify(me));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = readHolder(file);
-      if (holder !== undefined && (holder.host !== me.host || alive(holder.pid))) throw new LockHeldError(file, holder);
-      rmSync(file, { force: true });
+  // The holder is written to a file of our own, then linked into place: link(2) fails if the
+  // lock exists, and a lock that exists always names its holder in full.
+  const mine = `${file}.${process.pid}`;
+  writeFileSync(mine, JSON.stringify(me), { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        linkSync(mine, file);
+        return () => rmSync(file, { force: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const holder = readHolder(file);
+        if (holder !== undefined && (holder.host !== me.host || alive(holder.pid))) throw new LockHeldError(file, holder);
+        rmSync(file, { force: true });
+      }
     }
+    throw new Error(`cannot take the lock ${file}`);
+  } finally {
+    rmSync(mine, { force: true });
   }
-  throw new Error(`cannot take the lock ${file}`);
 }
 
 function readHolder(file: string): Holder | undefined {
