@@ -12,7 +12,7 @@ import { labEnvironment, labHosts } from '../scripts/lab/environment-file.ts';
 import { connectAll, sshCredentials } from '../scripts/provisioner/connect-hosts.ts';
 import { loadEnvironment, type Environment } from '../stacks/environment/load.ts';
 import { computeCluster, type ClusterNode } from '../stacks/topology/topology.ts';
-import { machineBusySeconds } from './lib/machine.ts';
+import { reapedChildrenCpuSeconds, treeCpuSeconds } from './lib/machine.ts';
 import { formatSeconds, sample, timed, type Sample } from './lib/stats.ts';
 
 const ENV = 'bfan';
@@ -63,22 +63,17 @@ function ansibleFanOut(work: string, lab: Lab, knownHosts: string, nodes: readon
 }
 
 /**
- * Machine-wide CPU seconds of one SSH handshake (client and sshd: connect,
- * key exchange, public-key auth, one `true`, close), from /proc/stat around
- * `count` sequential connections; the idle machine's own busy time over the
- * same wall time is subtracted.
+ * CPU seconds of one SSH handshake, client and server together (connect, key
+ * exchange, public-key auth, one `true`, close), over `count` sequential
+ * connections: the client's own CPU (`clientCpu`) plus the lab host's process
+ * tree (its sshd listener reaps every connection's processes).
  */
-async function handshakeCpu(count: number, connectOnce: () => Promise<void> | void): Promise<number> {
+async function handshakeCpu(count: number, hostPid: number, clientCpu: () => number, connectOnce: () => Promise<void> | void): Promise<number> {
   await connectOnce();
-  const idleStart = machineBusySeconds();
-  const idleWall = await timed(() => new Promise((r) => setTimeout(r, 1000)));
-  const idleRate = (machineBusySeconds() - idleStart) / idleWall;
-  const busyStart = machineBusySeconds();
-  const wall = await timed(async () => {
-    for (let i = 0; i < count; i++) await connectOnce();
-  });
-  const busy = machineBusySeconds() - busyStart - idleRate * wall;
-  return Math.max(busy, 0) / count;
+  const client = clientCpu();
+  const server = treeCpuSeconds(hostPid);
+  for (let i = 0; i < count; i++) await connectOnce();
+  return (clientCpu() - client + treeCpuSeconds(hostPid) - server) / count;
 }
 
 export async function fanOutBenchmark(options: FanOutOptions): Promise<string[]> {
@@ -116,8 +111,13 @@ export async function fanOutBenchmark(options: FanOutOptions): Promise<string[]>
     ];
 
     const cores = cpus().length;
-    const ssh2Handshake = await handshakeCpu(options.handshakes, () => herdFanOut(env, [first], 'true'));
-    const opensshHandshake = await handshakeCpu(options.handshakes, () => {
+    const hostPid = lab.host(first.name).pid;
+    const ownCpu = (): number => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1e6;
+    };
+    const ssh2Handshake = await handshakeCpu(options.handshakes, hostPid, ownCpu, () => herdFanOut(env, [first], 'true'));
+    const opensshHandshake = await handshakeCpu(options.handshakes, hostPid, reapedChildrenCpuSeconds, () => {
       execFileSync('ssh', [...ssh, `${lab.user}@${first.address}`, 'true']);
     });
     const handshake = Math.min(ssh2Handshake, opensshHandshake);
@@ -170,7 +170,7 @@ export async function fanOutBenchmark(options: FanOutOptions): Promise<string[]>
         return `| ${tool.name} | ${options.sizes.map(cell).join(' | ')} |`;
       }),
       '',
-      `One handshake's CPU time (client and sshd together, whole machine from /proc/stat over ${options.handshakes} sequential connect–auth–\`true\`–close, idle load subtracted): ` +
+      `One handshake's CPU time h (the client's CPU plus the lab host's process tree, whose sshd reaps every connection, from /proc over ${options.handshakes} sequential connect–auth–\`true\`–close): ` +
         `ssh2 ${(ssh2Handshake * 1000).toFixed(1)} ms, OpenSSH ${(opensshHandshake * 1000).toFixed(1)} ms; the bound uses the cheaper. ` +
         `N handshakes need N times that CPU, which ${cores} cores give in N × h / ${cores} seconds at best, plus the 1 s sleep.`,
       '',

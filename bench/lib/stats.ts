@@ -30,16 +30,7 @@ export async function repeat(times: number, fn: (run: number) => Promise<number>
   return sample(runs);
 }
 
-/** "1.23 s (1.20–1.31)": median and min–max, in seconds. */
+/** "1.23 (1.20–1.31)": median and min–max, in seconds. */
 export function formatSeconds(s: Sample, digits = 2): string {
   return `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
-}
-
-export function formatMs(s: Sample): string {
-  const ms = (x: number): string => (x * 1000).toFixed(x < 0.1 ? 1 : 0);
-  return `${ms(s.median)} (${ms(s.min)}–${ms(s.max)})`;
-}
-
-export function ratio(a: number, b: number, digits = 2): string {
-  return `${(a / b).toFixed(digits)}×`;
 }
