@@ -1,26 +1,20 @@
-// Synthesis time against node count: in-process (App.synth of one environment)
-// and `npx cdktf synth` wall time, for a 100-node and a 1,000-node vSphere
-// environment. The issue's bar: 1,000 nodes take at most 12× as long as 100.
-//   npx tsx bench/synth.ts [--runs N] [--skip-cli]
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, realpathSync } from 'node:fs';
+// 4. Synthesis against node count: in-process (App.synth of one environment)
+// and `npx cdktf synth` wall time, for prod-like vSphere environments.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { App } from 'cdktf';
 import { stringify } from 'yaml';
 import { loadEnvironment } from '../stacks/environment/load.ts';
 import { computeCluster } from '../stacks/topology/topology.ts';
 import { EnvironmentStack } from '../stacks/environment-stack.ts';
 import { PROJECT_DIR } from '../stacks/project.ts';
-import { quietTerraformEnv } from '../stacks/terraform-cli.ts';
-
-const args = process.argv.slice(2);
-const runs = Number(args[args.indexOf('--runs') + 1] ?? 5) || 5;
-const skipCli = args.includes('--skip-cli');
+import { copyProject } from './lib/project-copy.ts';
+import { timedCommand } from './lib/herd-cli.ts';
+import { formatSeconds, repeat, timed, type Sample } from './lib/stats.ts';
 
 /** A prod-like environment of `nodes` nodes: 3 control planes and four worker pools. */
-function writeEnvironment(dir: string, name: string, nodes: number): string {
+export function writeVsphereEnvironment(dir: string, name: string, nodes: number): string {
   cpSync(join(PROJECT_DIR, 'stacks/environments/_defaults.yaml'), join(dir, '_defaults.yaml'));
   const workers = nodes - 3;
   const pools = 4;
@@ -48,54 +42,56 @@ function writeEnvironment(dir: string, name: string, nodes: number): string {
   return file;
 }
 
-function synthOnce(file: string, outdir: string): number {
+function synthInProcess(file: string, outdir: string): Promise<number> {
   const cluster = computeCluster(loadEnvironment(file));
-  const start = performance.now();
-  const app = new App({ skipValidation: true, outdir });
-  new EnvironmentStack(app, cluster.name, { cluster });
-  app.synth();
-  return performance.now() - start;
+  return timed(() => {
+    const app = new App({ skipValidation: true, outdir });
+    new EnvironmentStack(app, cluster.name, { cluster });
+    app.synth();
+  });
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+export interface SynthOptions {
+  readonly sizes: readonly number[];
+  readonly runs: number;
 }
 
-const work = mkdtempSync(join(tmpdir(), 'herd-bench-synth-'));
-try {
-  const sizes = [100, 1000] as const;
-  const inProcess = new Map<number, number>();
-  for (const size of sizes) {
-    const dir = mkdtempSync(join(work, `env-${size}-`));
-    const file = writeEnvironment(dir, `bench${size}`, size);
-    synthOnce(file, join(dir, 'warmup'));
-    const times = Array.from({ length: runs }, (_, i) => synthOnce(file, join(dir, `out-${i}`)));
-    inProcess.set(size, median(times));
-    const json = readFileSync(join(dir, 'out-0', 'stacks', `bench${size}`, 'cdk.tf.json'), 'utf8');
-    console.log(`in-process synth, ${size} nodes: median ${median(times).toFixed(0)} ms of ${runs} runs (${(json.length / 1024).toFixed(0)} KiB JSON)`);
-  }
-  const ratio = inProcess.get(1000)! / inProcess.get(100)!;
-  console.log(`ratio 1000/100: ${ratio.toFixed(2)} (bar: ≤ 12)`);
+export async function synthBenchmark(options: SynthOptions): Promise<string[]> {
+  const work = mkdtempSync(join(tmpdir(), 'herd-bench-synth-'));
+  try {
+    const rows: { nodes: number; inProcess: Sample; cli: Sample }[] = [];
+    for (const nodes of options.sizes) {
+      const name = `bsyn${nodes}`;
+      const dir = mkdtempSync(join(work, `env-${nodes}-`));
+      const file = writeVsphereEnvironment(dir, name, nodes);
+      await synthInProcess(file, join(dir, 'warmup'));
+      const inProcess = await repeat(options.runs, (i) => synthInProcess(file, join(dir, `out-${i}`)));
+      rmSync(dir, { recursive: true, force: true });
 
-  if (!skipCli) {
-    for (const size of sizes) {
-      const project = mkdtempSync(join(work, `project-${size}-`));
-      for (const entry of ['bin', 'scripts', 'stacks', 'package.json', 'cdktf.json', 'tsconfig.json', 'terraform.rc']) {
-        cpSync(join(PROJECT_DIR, entry), join(project, entry), { recursive: true });
-      }
-      symlinkSync(realpathSync(join(PROJECT_DIR, 'node_modules')), join(project, 'node_modules'));
-      const envDir = join(project, 'stacks/environments');
-      rmSync(envDir, { recursive: true });
-      cpSync(join(PROJECT_DIR, 'stacks/environments/_defaults.yaml'), join(envDir, '_defaults.yaml'), { recursive: true });
-      writeEnvironment(envDir, `bench${size}`, size);
-      const start = performance.now();
-      const r = spawnSync('npx', ['cdktf', 'synth'], { cwd: project, env: quietTerraformEnv(), encoding: 'utf8' });
-      const wall = performance.now() - start;
-      if (r.status !== 0) throw new Error(`cdktf synth failed for ${size} nodes:\n${r.stdout}\n${r.stderr}`);
-      console.log(`npx cdktf synth, ${size} nodes: ${(wall / 1000).toFixed(1)} s wall`);
+      const project = copyProject(join(work, `project-${nodes}`));
+      writeVsphereEnvironment(project.environmentsDir, name, nodes);
+      const cli = await repeat(options.runs, () => timedCommand('npx', ['cdktf', 'synth'], project.dir));
+      rmSync(project.dir, { recursive: true, force: true });
+      rows.push({ nodes, inProcess, cli });
     }
+    const perNode = (s: Sample, nodes: number): string => `${((s.median / nodes) * 1000).toFixed(2)} ms`;
+    const small = rows[0]!;
+    const large = rows[rows.length - 1]!;
+    return [
+      '## 4. Synthesis: prod-like vSphere environments (3 control planes, 4 worker pools)',
+      '',
+      `Seconds, median (min–max) of ${options.runs} runs (in-process after one warm-up run).`,
+      '',
+      '| nodes | in-process `App.synth()` | per node | `npx cdktf synth` wall | per node |',
+      '| --- | --- | --- | --- | --- |',
+      ...rows.map((r) => `| ${r.nodes} | ${formatSeconds(r.inProcess)} | ${perNode(r.inProcess, r.nodes)} | ${formatSeconds(r.cli)} | ${perNode(r.cli, r.nodes)} |`),
+      '',
+      `From ${small.nodes} to ${large.nodes} nodes (${large.nodes / small.nodes}× the nodes), in-process synthesis takes ` +
+        `**${(large.inProcess.median / small.inProcess.median).toFixed(1)}×** as long and \`npx cdktf synth\` ` +
+        `**${(large.cli.median / small.cli.median).toFixed(1)}×** (its fixed cost, starting the cdktf CLI and tsx, dominates small environments).`,
+      '',
+    ];
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-} finally {
-  rmSync(work, { recursive: true, force: true });
 }
