@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLab, type JournalEntry, type Lab } from '../../scripts/lab/lab.ts';
+import { startLab, type Lab } from '../../scripts/lab/lab.ts';
 import { environmentStateDir } from '../../stacks/project.ts';
-import { herd, type HerdRun } from './lab-env.ts';
+import { herd, type HerdRun, journalMarks } from './lab-env.ts';
 import { labEnvironment, labHosts, type LabEnvironment } from '../../scripts/lab/environment-file.ts';
 
 // herd apply on lab hosts: real sshd, real bash running the rendered scripts,
@@ -23,19 +23,12 @@ const runEnv = { ...process.env, PA_BGP_PASSWORD: CANARY };
 let lab: Lab;
 let env: LabEnvironment;
 let work: string;
-const marks = new Map<string, number>();
+const { mark, sinceMark } = journalMarks(() => lab);
 
 const args = (command: string): string[] => ['--environments', env.dir, command, ENV, '--verify-timeout', '60'];
 const apply = (): Promise<HerdRun> => herd(args('apply'), runEnv);
 const output = (r: HerdRun): string => `${r.stdout}\n${r.stderr}`;
 
-/** Journal entries of a host since the last mark() */
-function sinceMark(host: string): JournalEntry[] {
-  return lab.journal(host).slice(marks.get(host) ?? 0);
-}
-function mark(): void {
-  for (const h of lab.hosts) marks.set(h.name, lab.journal(h.name).length);
-}
 const mutating = (host: string): string[] => sinceMark(host).filter((e) => e.mutating).map((e) => `${e.command} ${e.argv.join(' ')}`);
 
 function filesUnder(dir: string): string[] {

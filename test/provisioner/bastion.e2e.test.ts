@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
-import { startLab, type JournalEntry, type Lab } from '../../scripts/lab/lab.ts';
+import { startLab, type Lab } from '../../scripts/lab/lab.ts';
 import { probeSsh } from '../../scripts/lab/probe.ts';
 import { environmentStateDir } from '../../stacks/project.ts';
-import { herd, type HerdRun } from './lab-env.ts';
+import { herd, type HerdRun, journalMarks } from './lab-env.ts';
 import { labEnvironment, labHosts, type LabEnvironment } from '../../scripts/lab/environment-file.ts';
 
 // herd apply through a bastion: the nodes sit in the lab's isolated network,
@@ -22,16 +22,10 @@ const BASTION = { name: 'pb-bastion', address: '127.35.3.10' };
 let lab: Lab;
 let env: LabEnvironment;
 let work: string;
-const marks = new Map<string, number>();
+const { mark, sinceMark } = journalMarks(() => lab);
 
 const apply = (): Promise<HerdRun> => herd(['--environments', env.dir, 'apply', ENV, '--verify-timeout', '60']);
 
-function sinceMark(host: string): JournalEntry[] {
-  return lab.journal(host).slice(marks.get(host) ?? 0);
-}
-function mark(): void {
-  for (const h of lab.hosts) marks.set(h.name, lab.journal(h.name).length);
-}
 
 /** A direct ssh2 connection from this machine, as herd would open without the bastion. */
 function connectDirectly(address: string): Promise<void> {

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLab, type JournalEntry, type Lab } from '../../scripts/lab/lab.ts';
+import { startLab, type Lab } from '../../scripts/lab/lab.ts';
 import { environmentStateDir } from '../../stacks/project.ts';
-import { herd, type HerdRun } from './lab-env.ts';
+import { herd, type HerdRun, journalMarks } from './lab-env.ts';
 import { labEnvironment, labHosts, type LabEnvironment } from '../../scripts/lab/environment-file.ts';
 
 // What herd does when hosts or commands misbehave: the lab refuses
@@ -16,17 +16,11 @@ const NET = 32;
 let lab: Lab;
 let env: LabEnvironment;
 let work: string;
-const marks = new Map<string, number>();
+const { mark, sinceMark } = journalMarks(() => lab);
 
 const apply = (): Promise<HerdRun> => herd(['--environments', env.dir, 'apply', ENV, '--verify-timeout', '60']);
 const output = (r: HerdRun): string => `${r.stdout}\n${r.stderr}`;
 
-function mark(): void {
-  for (const h of lab.hosts) marks.set(h.name, lab.journal(h.name).length);
-}
-function sinceMark(host: string): JournalEntry[] {
-  return lab.journal(host).slice(marks.get(host) ?? 0);
-}
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'herd-failures-'));

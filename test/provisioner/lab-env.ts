@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { PROJECT_DIR } from '../../stacks/project.ts';
+import type { JournalEntry, Lab } from '../../scripts/lab/lab.ts';
 
 // Test helper: `herd` run as operators run it, with every process's command
 // line watched while it runs. Environment files for labs: scripts/lab/environment-file.ts.
@@ -44,4 +45,15 @@ export function herd(args: readonly string[], env: NodeJS.ProcessEnv = process.e
       resolve({ status, stdout, stderr, commandLines });
     });
   });
+}
+
+/** Journal positions per host, so that a test reads only what one run did. */
+export function journalMarks(lab: () => Lab): { mark(): void; sinceMark(host: string): JournalEntry[] } {
+  const marks = new Map<string, number>();
+  return {
+    mark: () => {
+      for (const h of lab().hosts) marks.set(h.name, lab().journal(h.name).length);
+    },
+    sinceMark: (host) => lab().journal(host).slice(marks.get(host) ?? 0),
+  };
 }
