@@ -85,4 +85,5 @@ export const pathsView = {
   issuedSecretsDir: paths.ISSUED_SECRETS_DIR,
   joinSecrets: paths.JOIN_SECRETS,
   joinPlaceholders: paths.JOIN_PLACEHOLDERS,
+  upgradedMarker: paths.KUBEADM_UPGRADED_MARKER,
 };

@@ -18,6 +18,11 @@ export const STATIC_POD_DIR = '/etc/kubernetes/manifests';
 export const ADMIN_KUBECONFIG = '/etc/kubernetes/admin.conf';
 export const SUPER_ADMIN_KUBECONFIG = '/etc/kubernetes/super-admin.conf';
 
+/** Where herd records, per step, what it last applied on a node; probe.sh reports each file, reset-node.sh removes them. */
+export const APPLIED_DIR = '/var/lib/herd/applied';
+/** The Kubernetes version `kubeadm upgrade` last finished for on this node, so that a resumed upgrade does not run it twice. */
+export const KUBEADM_UPGRADED_MARKER = `${APPLIED_DIR}/kubeadm-upgraded`;
+
 /** Names of the join secrets in SECRETS_DIR (kubeadm's own words for them). */
 export const JOIN_SECRETS = {
   token: 'KUBEADM_JOIN_TOKEN',

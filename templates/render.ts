@@ -56,6 +56,8 @@ export const SCRIPTS = {
   issueJoinCredentials: 'issue-join-credentials.sh',
   removeNode: 'remove-node.sh',
   resetNode: 'reset-node.sh',
+  upgradeNode: 'upgrade-node.sh',
+  drainNode: 'drain-node.sh',
 } as const;
 
 let sharedEngine: ((name: string) => Template) | undefined;
@@ -126,6 +128,9 @@ export function renderCluster(cluster: Cluster): RenderedCluster {
     // Day two: placed where they run (a serving control plane, the leaving node) when a node is removed.
     onFirst(SCRIPTS.removeNode, `${HERD_DIR}/${SCRIPTS.removeNode}`, SCRIPT_MODE, template('remove-node.sh')(clusterView)),
     onFirst(SCRIPTS.resetNode, `${HERD_DIR}/${SCRIPTS.resetNode}`, SCRIPT_MODE, template('reset-node.sh')(clusterView)),
+    // Upgrades: placed on each node as it is upgraded, and on the control plane that drains it.
+    onFirst(SCRIPTS.upgradeNode, `${HERD_DIR}/${SCRIPTS.upgradeNode}`, SCRIPT_MODE, template('upgrade-node.sh')(clusterView)),
+    onFirst(SCRIPTS.drainNode, `${HERD_DIR}/${SCRIPTS.drainNode}`, SCRIPT_MODE, template('drain-node.sh')(clusterView)),
     onFirst('calico/installation.yaml', `${CALICO_DIR}/installation.yaml`, FILE_MODE, template('calico-installation.yaml')(clusterView)),
     onFirst('calico/bgp.yaml', `${CALICO_DIR}/bgp.yaml`, FILE_MODE, template('calico-bgp.yaml')(clusterView)),
     ...calico.nodes.map((node) =>

@@ -26,6 +26,8 @@ export interface PlannedStep {
   readonly step: string;
   /** The nodes a step acts for when it runs on another host (a control plane applying their objects). */
   readonly forNodes?: readonly string[];
+  /** Steps of a phase that runs in batches: each batch finishes before the next starts. */
+  readonly batch?: number;
 }
 
 /**

@@ -15,6 +15,8 @@ import { Reporter, type Console } from './report.ts';
 import { prepareNodes } from './phases/prepare-nodes.ts';
 import { initControlPlane } from './phases/init-control-plane.ts';
 import { joinControlPlanes, joinWorkers } from './phases/join-nodes.ts';
+import { upgradeControlPlanes, upgradeWorkers } from './phases/upgrade-nodes.ts';
+import { versionSkewIssues } from './upgrade-plan.ts';
 import { applyCalico } from './phases/apply-calico.ts';
 import { verify } from './phases/verify.ts';
 import { acquireApplyLock } from './apply-lock.ts';
@@ -56,7 +58,17 @@ export function readSecrets(env: Environment): Record<string, string> {
   return secrets;
 }
 
-const PHASES = (verifyTimeoutMs: number): readonly Phase[] => [prepareNodes, initControlPlane, joinControlPlanes, joinWorkers, applyCalico, verify(verifyTimeoutMs)];
+// Joined nodes are upgraded before new ones join, so that no kubelet is ever newer than the API server.
+const PHASES = (verifyTimeoutMs: number): readonly Phase[] => [
+  prepareNodes,
+  initControlPlane,
+  upgradeControlPlanes,
+  upgradeWorkers,
+  joinControlPlanes,
+  joinWorkers,
+  applyCalico,
+  verify(verifyTimeoutMs),
+];
 
 /**
  * Brings every node of an environment to the desired state: connect to all,
@@ -98,6 +110,8 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
     await Promise.all(cluster.nodes.map((n) => limit(async () => ctx.facts.set(n.name, await probe(hosts.get(n.name)!)))));
     const unsuitable = cluster.nodes.flatMap((n) => hostProblems(n, ctx.facts.get(n.name)!).map((p) => `${n.name}: ${p}`));
     if (unsuitable.length > 0) throw new HostsNotSuitableError(unsuitable);
+    const skew = versionSkewIssues(ctx);
+    if (skew.length > 0) throw new ConfigError(skew);
 
     const phases = PHASES(options.verifyTimeoutMs ?? 300_000);
     const plan = phases.map((phase) => ({ phase, steps: phase.plan(ctx) }));

@@ -5,6 +5,7 @@ import type { ClusterNode } from '../../stacks/topology/topology.ts';
 export type HostAddress = Pick<ClusterNode, 'name' | 'address'>;
 import type { ExecResult, SshSession } from '../ssh/session.ts';
 import type { Reporter } from './report.ts';
+import { APPLIED_DIR } from '../../templates/paths.ts';
 
 /** A file to place on a node: the staged copy is written over SFTP, then installed as root. */
 export interface NodeFile {
@@ -18,6 +19,8 @@ export interface CommandOptions {
   readonly stdin?: string;
   /** The command prints a secret: keep its output out of every log. */
   readonly secretOutput?: boolean;
+  /** For a command with its own longer limit (a drain): the node kills it after this many seconds instead of ssh.commandTimeoutSeconds. */
+  readonly timeoutSeconds?: number;
 }
 
 export class StepFailedError extends Error {
@@ -44,8 +47,6 @@ const TIMED_OUT = 124;
 const KILLED = 137;
 const KILL_AFTER_SECONDS = 10;
 
-/** Where herd records, per step, the hash of what it last applied on a node. */
-export const APPLIED_DIR = '/var/lib/herd/applied';
 const TAIL_LINES = 15;
 
 /**
@@ -73,7 +74,7 @@ export class RemoteHost {
   async rootCommand(argv: readonly string[], options: CommandOptions = {}): Promise<ExecResult> {
     // timeout(1) on the node kills the command's whole process group when its time is up, so a
     // hung kubeadm does not outlive the step; the channel's own timer is only a backstop.
-    const seconds = Math.ceil(this.timeoutMs / 1000);
+    const seconds = options.timeoutSeconds ?? Math.ceil(this.timeoutMs / 1000);
     const command = `sudo -n timeout --kill-after=${KILL_AFTER_SECONDS} ${seconds} ${quote([...argv])}`;
     this.reporter.output(this.name, `$ ${command}`);
     return this.session.exec(command, {
@@ -87,7 +88,7 @@ export class RemoteHost {
   async mustRun(step: string, argv: readonly string[], options: CommandOptions = {}): Promise<ExecResult> {
     const result = await this.rootCommand(argv, options);
     if (result.code === TIMED_OUT || result.code === KILLED) {
-      throw new StepTimedOutError(this.name, step, Math.ceil(this.timeoutMs / 1000), tail(options.secretOutput ? result.stderr : `${result.stdout}${result.stderr}`));
+      throw new StepTimedOutError(this.name, step, options.timeoutSeconds ?? Math.ceil(this.timeoutMs / 1000), tail(options.secretOutput ? result.stderr : `${result.stdout}${result.stderr}`));
     }
     if (result.code !== 0) {
       throw new StepFailedError(this.name, step, result.code, tail(options.secretOutput ? result.stderr : `${result.stdout}${result.stderr}`));

@@ -291,6 +291,16 @@ const provisioner = z.strictObject({
   concurrency: z.number().int().min(1).max(1000).default(100),
 });
 
+const WORKER_BATCH_SIZE = 'must be a count of nodes such as 2, or a percentage of each pool from 1% to 100% such as "25%"';
+const workerBatchSize = z.union([z.number().int().min(1, { message: WORKER_BATCH_SIZE }), z.string().regex(/^([1-9][0-9]?|100)%$/, { message: WORKER_BATCH_SIZE })]);
+
+const upgrade = z.strictObject({
+  workerBatchSize: workerBatchSize
+    .default(1)
+    .describe('workers upgraded at once within each pool: a count, or a percentage of the pool (rounded down, at least 1)'),
+  drainTimeoutSeconds: z.number().int().min(1).default(300).describe('how long draining one node may take (evictions respect PodDisruptionBudgets)'),
+});
+
 export const environmentSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -305,6 +315,9 @@ export const environmentSchema = z
     calico,
     ssh,
     provisioner: provisioner.default({ concurrency: 100 }),
+    upgrade: upgrade
+      .default({ workerBatchSize: 1, drainTimeoutSeconds: 300 })
+      .describe('how a changed kubernetes.version or containerd.version rolls through joined nodes: control planes one at a time, then workers in batches'),
   })
   .describe('A herd environment: one Kubernetes cluster and the machines it runs on');
 

@@ -8,7 +8,8 @@
 # Does: swap off and kept off; kernel modules overlay, br_netfilter loaded now
 #   and at boot; sysctls for bridged and forwarded traffic; containerd.io 1.7.28 and
 #   kubelet, kubeadm, kubectl 1.34.2-1.1 installed and held; containerd configured and
-#   running; kubelet enabled. It never changes the version of an installed package: that is an upgrade.
+#   running; kubelet enabled. On a joined node it never changes an installed package's version:
+#   that is upgrade-node.sh's job, between a drain and an uncordon.
 set -euo pipefail
 
 script=prepare-node.sh
@@ -132,29 +133,33 @@ if write_file /etc/apt/sources.list.d/herd-kubernetes.list 644 "deb [signed-by=$
   changed "/etc/apt/sources.list.d/herd-kubernetes.list written"
 fi
 
-# --- packages: pinned, installed once, then held ---
-# want PACKAGE VERSION_PATTERN APT_VERSION: queues PACKAGE for installation
-# when it is missing; refuses when another version is installed.
+# --- packages: pinned, installed, then held ---
+# want PACKAGE VERSION_PATTERN: queues PACKAGE=VERSION_PATTERN for installation when
+# it is missing, or installed at another version on a node that has not joined yet.
+# A joined node keeps its versions: changing them there is upgrade-node.sh's job,
+# between a drain and an uncordon.
+joined=false
+[[ -f /etc/kubernetes/kubelet.conf ]] && joined=true
 install_queue=()
 want() {
-  local package=$1 pattern=$2 apt_version=$3 installed
+  local package=$1 pattern=$2 installed
   # shellcheck disable=SC2016 # ${Version} is dpkg-query's field name, not a shell expansion
   installed=$(dpkg-query -W -f='${Version}' "$package" 2>/dev/null || true)
   # shellcheck disable=SC2053 # $pattern is a glob on purpose: containerd's package revision differs per distribution
-  if [[ -z $installed ]]; then
-    install_queue+=("$package=$apt_version")
+  if [[ -z $installed ]] || [[ $installed != $pattern && $joined == false ]]; then
+    install_queue+=("$package=$pattern")
   elif [[ $installed != $pattern ]]; then
-    fail 3 "$package $installed is installed but $apt_version is wanted: changing versions is an upgrade, which prepare-node.sh does not do"
+    log "$package $installed is installed, $pattern wanted: left for the upgrade"
   fi
 }
-want "$containerd_package" "$containerd_version_pattern" "$containerd_version_pattern"
+want "$containerd_package" "$containerd_version_pattern"
 for package in kubelet kubeadm kubectl; do
-  want "$package" "$kubernetes_package_version" "$kubernetes_package_version"
+  want "$package" "$kubernetes_package_version"
 done
 if ((${#install_queue[@]} > 0)); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q --no-install-recommends \
+  apt-get install -y -q --no-install-recommends --allow-change-held-packages --allow-downgrades \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${install_queue[@]}"
   changed "installed ${install_queue[*]}"
 fi
