@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type JournalEntry, type Lab } from '../../scripts/lab/lab.ts';
-import { PROJECT_DIR, environmentStateDir } from '../../stacks/project.ts';
-import { herd } from './lab-env.ts';
+import { environmentStateDir } from '../../stacks/project.ts';
+import { herd, herdKilledWhen } from './lab-env.ts';
 import { labEnvironment, labHosts, type LabEnvironment } from '../../scripts/lab/environment-file.ts';
 
 // A run killed at any point is finished by the next one, with the same end
@@ -42,23 +41,6 @@ function endState(): unknown {
     etcd: (state?.etcdMembers ?? []).map((m) => m.name).sort(),
     resources: Object.keys(state?.resources ?? {}).sort(),
   };
-}
-
-/** Runs `herd apply` and kills it (SIGKILL, no cleanup) as soon as `moment` is true of the journals. */
-function applyKilledWhen(moment: (journal: (host: string) => JournalEntry[]) => boolean): Promise<'killed' | 'finished'> {
-  return new Promise((resolve) => {
-    const child = spawn('node', ['bin/herd.mjs', ...args('apply')], { cwd: PROJECT_DIR, stdio: 'ignore' });
-    const watch = setInterval(() => {
-      if (moment((h) => lab.journal(h))) {
-        clearInterval(watch);
-        child.kill('SIGKILL');
-      }
-    }, 25);
-    child.on('close', (_code, signal) => {
-      clearInterval(watch);
-      resolve(signal === 'SIGKILL' ? 'killed' : 'finished');
-    });
-  });
 }
 
 const called = (entries: JournalEntry[], command: string, sub: string): JournalEntry[] => entries.filter((e) => e.command === command && e.argv[0] === sub);
@@ -99,7 +81,7 @@ describe('an interrupted herd apply', () => {
 
   it.each(cases)('killed %s, is finished by the next run with the same end state', async (_when, moment) => {
     await freshLab();
-    expect(await applyKilledWhen(moment)).toBe('killed');
+    expect(await herdKilledWhen(args('apply'), () => moment((h) => lab.journal(h)))).toBe('killed');
     const r = await herd(args('apply'));
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(endState()).toEqual(reference);

@@ -47,6 +47,23 @@ export function herd(args: readonly string[], env: NodeJS.ProcessEnv = process.e
   });
 }
 
+/** Runs `herd` and kills it (SIGKILL, no cleanup) as soon as `moment()` is true, polled every 25 ms. */
+export function herdKilledWhen(args: readonly string[], moment: () => boolean): Promise<'killed' | 'finished'> {
+  return new Promise((resolve) => {
+    const child = spawn('node', ['bin/herd.mjs', ...args], { cwd: PROJECT_DIR, stdio: 'ignore' });
+    const watch = setInterval(() => {
+      if (moment()) {
+        clearInterval(watch);
+        child.kill('SIGKILL');
+      }
+    }, 25);
+    child.on('close', (_code, signal) => {
+      clearInterval(watch);
+      resolve(signal === 'SIGKILL' ? 'killed' : 'finished');
+    });
+  });
+}
+
 /** Journal positions per host, so that a test reads only what one run did. */
 export function journalMarks(lab: () => Lab): { mark(): void; sinceMark(host: string): JournalEntry[] } {
   const marks = new Map<string, number>();

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type JournalEntry, type Lab } from '../../scripts/lab/lab.ts';
 import { labEnvironment, labHosts, type LabEnvironment } from '../../scripts/lab/environment-file.ts';
-import { PROJECT_DIR, environmentStateDir } from '../../stacks/project.ts';
-import { herd, journalMarks } from './lab-env.ts';
+import { environmentStateDir } from '../../stacks/project.ts';
+import { herd, herdKilledWhen, journalMarks } from './lab-env.ts';
 
 // An in-place upgrade of a 3 + 3 lab cluster by one minor, as kubeadm
 // documents it: refused when it skips a minor, planned in order, killed
@@ -31,12 +30,14 @@ const allHosts = [...cps, ...workers];
 const mutatingSinceMark = (): JournalEntry[] => allHosts.flatMap((h) => marks.sinceMark(h).filter((e) => e.mutating));
 const calls = (host: string, command: string, ...prefix: string[]): JournalEntry[] =>
   lab.journal(host).filter((e) => e.command === command && prefix.every((p, i) => e.argv[i] === p));
-/** When kubectl on the draining control plane drained or uncordoned `node`: the first such call, in ms. */
-function kubectlAt(verb: 'drain' | 'uncordon', node: string, which: 'first' | 'last' = 'first'): number {
-  const entries = cps.flatMap((cp) => lab.journal(cp)).filter((e) => e.command === 'kubectl' && e.argv.includes(verb) && e.argv.includes(node) && e.exit === 0);
-  const times = entries.map((e) => Date.parse(e.time)).sort((a, b) => a - b);
+/** Successful kubectl drains or uncordons of `node`, run on any control plane. */
+const kubectlCalls = (verb: 'drain' | 'uncordon', node: string): JournalEntry[] =>
+  cps.flatMap((cp) => lab.journal(cp)).filter((e) => e.command === 'kubectl' && e.argv.includes(verb) && e.argv.includes(node) && e.exit === 0);
+/** When `node` was first drained, or last uncordoned, in ms. */
+function kubectlAt(verb: 'drain' | 'uncordon', node: string): number {
+  const times = kubectlCalls(verb, node).map((e) => Date.parse(e.time)).sort((a, b) => a - b);
   if (times.length === 0) throw new Error(`no kubectl ${verb} ${node} in the journals`);
-  return which === 'first' ? times[0]! : times.at(-1)!;
+  return verb === 'drain' ? times[0]! : times.at(-1)!;
 }
 const kubeadmUpgradeAt = (host: string): number => Date.parse(calls(host, 'kubeadm', 'upgrade').find((e) => e.argv[1] !== 'plan' && e.exit === 0)!.time);
 
@@ -93,20 +94,7 @@ describe('upgrading a 3 + 3 cluster in place', () => {
 
   it('killed half-way through the workers, is resumed by the next run in the planned order', async () => {
     // SIGKILL once the first worker batch is drained: both its nodes are cordoned, mid-upgrade.
-    const killed = await new Promise<'killed' | 'finished'>((resolve) => {
-      const child = spawn('node', ['bin/herd.mjs', ...args('apply')], { cwd: PROJECT_DIR, stdio: 'ignore' });
-      const drained = (node: string): boolean => cps.some((cp) => lab.journal(cp).some((e) => e.command === 'kubectl' && e.argv.includes('drain') && e.argv.includes(node) && e.exit === 0));
-      const watch = setInterval(() => {
-        if (drained(workers[0]!) && drained(workers[1]!)) {
-          clearInterval(watch);
-          child.kill('SIGKILL');
-        }
-      }, 25);
-      child.on('close', (_code, signal) => {
-        clearInterval(watch);
-        resolve(signal === 'SIGKILL' ? 'killed' : 'finished');
-      });
-    });
+    const killed = await herdKilledWhen(args('apply'), () => workers.slice(0, 2).every((w) => kubectlCalls('drain', w).length > 0));
     expect(killed).toBe('killed');
     const stopped = lab.clusterState()!;
     expect(workers.slice(0, 2).map((w) => stopped.nodes[w]!.unschedulable)).toEqual([true, true]);
@@ -130,9 +118,9 @@ describe('upgrading a 3 + 3 cluster in place', () => {
     for (const node of [...cps.slice(1), workers[0]!]) expect(calls(node, 'kubeadm', 'upgrade', 'node').filter((e) => e.exit === 0), node).toHaveLength(1);
     // The order the plan gave: apply, then each control plane in turn, then the workers' batches.
     expect(kubeadmUpgradeAt(cps[0]!)).toBeLessThan(kubeadmUpgradeAt(cps[1]!));
-    expect(kubectlAt('uncordon', cps[1]!, 'last')).toBeLessThan(kubeadmUpgradeAt(cps[2]!));
-    expect(kubectlAt('uncordon', cps[2]!, 'last')).toBeLessThan(kubectlAt('drain', workers[0]!));
-    expect(Math.max(kubectlAt('uncordon', workers[0]!, 'last'), kubectlAt('uncordon', workers[1]!, 'last'))).toBeLessThan(kubectlAt('drain', workers[2]!));
+    expect(kubectlAt('uncordon', cps[1]!)).toBeLessThan(kubeadmUpgradeAt(cps[2]!));
+    expect(kubectlAt('uncordon', cps[2]!)).toBeLessThan(kubectlAt('drain', workers[0]!));
+    expect(Math.max(kubectlAt('uncordon', workers[0]!), kubectlAt('uncordon', workers[1]!))).toBeLessThan(kubectlAt('drain', workers[2]!));
   }, 300_000);
 
   it('a run after the upgrade changes nothing', async () => {
