@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # etcd-members.sh: rendered by herd for cluster no-peers; re-render instead of editing.
 #
-# Usage: etcd-members.sh SELF status | etcd-members.sh SELF remove NAME
+# Usage: etcd-members.sh SELF status | etcd-members.sh SELF remove ID
 # Runs on: a control plane that serves the API (SELF), as root, before a control plane leaves;
 #   any number of times.
 # Expects: /etc/kubernetes/admin.conf.
 # Secrets: none.
 # Does: status (read-only) prints etcd's member list, a line "---", then the health of every
 #   member (etcdctl writes unhealthy ones to stderr: both are printed here); herd reads them to
-#   check that every removal keeps a healthy majority. remove drops member NAME, if it exists.
+#   check that every removal keeps a healthy majority. remove drops member ID (hex, as listed),
+#   if it is still a member: a member that never started has no name.
 set -euo pipefail
 
 script=etcd-members.sh
@@ -58,10 +59,10 @@ install_file() {
 
 self=${1:-}
 action=${2:-}
-name=${3:-}
+id=${3:-}
 admin_kubeconfig=/etc/kubernetes/admin.conf
 
-[[ -n $self && ( $action == status || ( $action == remove && -n $name ) ) ]] || fail 3 "usage: $script SELF status | $script SELF remove NAME"
+[[ -n $self && ( $action == status || ( $action == remove && $id =~ ^[0-9a-f]+$ ) ) ]] || fail 3 "usage: $script SELF status | $script SELF remove ID"
 [[ $EUID -eq 0 ]] || fail 3 "must run as root"
 [[ -f $admin_kubeconfig ]] || fail 3 "$admin_kubeconfig is missing: this node serves no API"
 
@@ -81,9 +82,8 @@ if [[ $action == status ]]; then
   exit 0
 fi
 
-member=$(etcd member list | awk -F', ' -v name="$name" '$3 == name { print $1 }')
-if [[ -n $member ]]; then
-  etcd member remove "$member"
-  changed "etcd member $member ($name) removed"
+if etcd member list | awk -F', ' -v id="$id" '$1 == id { found = 1 } END { exit !found }'; then
+  etcd member remove "$id"
+  changed "etcd member $id removed"
 fi
-log "ok: $name is no etcd member, $changes changes"
+log "ok: $id is no etcd member, $changes changes"
