@@ -91,7 +91,9 @@ async function removeFromCluster(side: ClusterSide, leavingHost: RemoteHost | un
   const staying = side.cluster.filter((cp) => cp.name !== node);
   const serving = await firstServing(side, staying, async (cp) => {
     await cp.putFiles('upload removal scripts', toNodeFiles([clusterScript(rendered, SCRIPTS.etcdMembers), clusterScript(rendered, SCRIPTS.removeNode)]));
-    const status = await cp.mustRun('read etcd members', ['bash', `${HERD_DIR}/${SCRIPTS.etcdMembers}`, cp.name, 'status']);
+    // Any etcd pod that answers will do for reading, this control plane's own first: its etcd may be the one that is down.
+    const pods = [cp.name, ...staying.filter((c) => c !== cp.node).map((c) => c.name), node];
+    const status = await cp.mustRun('read etcd members', ['bash', `${HERD_DIR}/${SCRIPTS.etcdMembers}`, ...pods.slice(0, 1), 'status', ...pods.slice(1)]);
     return parseEtcdStatus(status.stdout);
   });
   if (serving === undefined) {
@@ -112,12 +114,14 @@ async function removeFromCluster(side: ClusterSide, leavingHost: RemoteHost | un
     if (removals.length > 0 && (await cp.rootCommand(['test', '-f', CA_KEY])).code !== 0) {
       throw new RefusedError(`${cp.name}, a control plane that stays, has no ${CA_KEY}: ${node} may hold the only copy of the cluster CA's private key. Copy it back first.`);
     }
+    // etcd is changed through a healthy member that stays (one exists: the guard said so), never the leaving node's own.
+    const via = members.find((m) => m.healthy && m.name !== node && side.cluster.some((c) => c.name === m.name))?.name ?? cp.name;
     for (const member of removals.filter((m) => m.name !== node)) {
       reporter.info(cp.name, `removing the etcd member of ${describe(member)} first: it is unhealthy and leaves too`);
-      await cp.mustRun(SCRIPTS.etcdMembers, ['bash', `${HERD_DIR}/${SCRIPTS.etcdMembers}`, cp.name, 'remove', member.id]);
+      await cp.mustRun(SCRIPTS.etcdMembers, ['bash', `${HERD_DIR}/${SCRIPTS.etcdMembers}`, via, 'remove', member.id]);
     }
     const drainSeconds = leavingHost === undefined ? 0 : side.drainTimeoutSeconds;
-    await cp.mustRun(SCRIPTS.removeNode, ['bash', `${HERD_DIR}/${SCRIPTS.removeNode}`, node, cp.name, String(drainSeconds)]);
+    await cp.mustRun(SCRIPTS.removeNode, ['bash', `${HERD_DIR}/${SCRIPTS.removeNode}`, node, via, String(drainSeconds)]);
     reporter.info(cp.name, `${node} ${drainSeconds === 0 ? 'deleted without draining' : 'drained and deleted'}`);
   } finally {
     close();

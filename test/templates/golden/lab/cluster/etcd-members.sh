@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # etcd-members.sh: rendered by herd for cluster lab; re-render instead of editing.
 #
-# Usage: etcd-members.sh SELF status | etcd-members.sh SELF remove ID
-# Runs on: a control plane that serves the API (SELF), as root, before a control plane leaves;
-#   any number of times.
+# Usage: etcd-members.sh ETCD status [ETCD…] | etcd-members.sh ETCD remove ID
+# Runs on: a control plane that serves the API, as root, before a node leaves; any number of
+#   times. etcdctl runs in the etcd pod of control plane ETCD (through the API, so it may be
+#   another node's): status tries each ETCD given until one answers, since the control plane
+#   herd acts from may be the one whose etcd is down.
 # Expects: /etc/kubernetes/admin.conf.
 # Secrets: none.
 # Does: status (read-only) prints etcd's member list, a line "---", then the health of every
@@ -60,14 +62,15 @@ install_file() {
 self=${1:-}
 action=${2:-}
 id=${3:-}
+others=("${@:3}")
 admin_kubeconfig=/etc/kubernetes/admin.conf
 
-[[ -n $self && ( $action == status || ( $action == remove && $id =~ ^[0-9a-f]+$ ) ) ]] || fail 3 "usage: $script SELF status | $script SELF remove ID"
+[[ -n $self && ( $action == status || ( $action == remove && $id =~ ^[0-9a-f]+$ ) ) ]] || fail 3 "usage: $script ETCD status [ETCD...] | $script ETCD remove ID"
 [[ $EUID -eq 0 ]] || fail 3 "must run as root"
 [[ -f $admin_kubeconfig ]] || fail 3 "$admin_kubeconfig is missing: this node serves no API"
 
-# etcdctl inside SELF's etcd static pod, which has the etcd client certificates mounted;
-# needs $self and $admin_kubeconfig.
+# etcdctl inside the etcd static pod of control plane $self (through the API, so it may run on
+# another node), which has the etcd client certificates mounted; needs $admin_kubeconfig.
 etcd() {
   kubectl --kubeconfig "$admin_kubeconfig" --namespace kube-system exec "etcd-$self" -- etcdctl \
     --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt \
@@ -75,11 +78,16 @@ etcd() {
 }
 
 if [[ $action == status ]]; then
-  etcd member list
-  echo ---
-  # Exits non-zero when any member is unhealthy: that is the answer, not a failure.
-  etcd endpoint health --cluster 2>&1 || true
-  exit 0
+  for self in "$self" "${others[@]}"; do
+    if members=$(etcd member list 2>&1); then
+      printf '%s\n---\n' "$members"
+      # Exits non-zero when any member is unhealthy: that is the answer, not a failure.
+      etcd endpoint health --cluster 2>&1 || true
+      exit 0
+    fi
+    printf '%s: etcd-%s does not answer: %s\n' "$script" "$self" "$members" >&2
+  done
+  fail 1 "no etcd pod answered"
 fi
 
 if etcd member list | awk -F', ' -v id="$id" '$1 == id { found = 1 } END { exit !found }'; then

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # remove-node.sh: rendered by herd for cluster rack-asns; re-render instead of editing.
 #
-# Usage: remove-node.sh NODE SELF DRAIN_TIMEOUT_SECONDS
-# Runs on: a control plane that serves the API (SELF, not NODE), as root, before NODE's
-#   machine goes; any number of times (a node already gone is left alone). herd has checked
-#   that removing NODE's etcd member keeps etcd's quorum (etcd-members.sh status).
+# Usage: remove-node.sh NODE ETCD DRAIN_TIMEOUT_SECONDS
+# Runs on: a control plane that serves the API, as root, before NODE's machine goes; any number
+#   of times (a node already gone is left alone). etcdctl runs in the etcd pod of control plane
+#   ETCD (not NODE), a healthy member that stays. herd has checked that removing NODE's etcd
+#   member keeps etcd's quorum (etcd-members.sh status).
 # Expects: /etc/kubernetes/admin.conf.
 # Secrets: none.
 # Does: drains NODE (evictions respect PodDisruptionBudgets; fails after DRAIN_TIMEOUT_SECONDS,
@@ -64,14 +65,14 @@ self=${2:-}
 drain_timeout=${3:-}
 admin_kubeconfig=/etc/kubernetes/admin.conf
 
-[[ -n $node && -n $self && $drain_timeout =~ ^[0-9]+$ ]] || fail 3 "usage: $script NODE SELF DRAIN_TIMEOUT_SECONDS"
-[[ $node != "$self" ]] || fail 3 "$node cannot remove itself: run this on another control plane"
+[[ -n $node && -n $self && $drain_timeout =~ ^[0-9]+$ ]] || fail 3 "usage: $script NODE ETCD DRAIN_TIMEOUT_SECONDS"
+[[ $node != "$self" ]] || fail 3 "$node cannot remove its own etcd member: name another control plane as ETCD"
 [[ $EUID -eq 0 ]] || fail 3 "must run as root"
 [[ -f $admin_kubeconfig ]] || fail 3 "$admin_kubeconfig is missing: this node serves no API"
 
 k() { kubectl --kubeconfig "$admin_kubeconfig" "$@"; }
-# etcdctl inside SELF's etcd static pod, which has the etcd client certificates mounted;
-# needs $self and $admin_kubeconfig.
+# etcdctl inside the etcd static pod of control plane $self (through the API, so it may run on
+# another node), which has the etcd client certificates mounted; needs $admin_kubeconfig.
 etcd() {
   kubectl --kubeconfig "$admin_kubeconfig" --namespace kube-system exec "etcd-$self" -- etcdctl \
     --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt \
