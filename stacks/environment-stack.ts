@@ -12,13 +12,14 @@ import { NodeVm } from './constructs/node-vm.ts';
 import { AntiAffinityRule } from './constructs/anti-affinity-rule.ts';
 import { NodeRemovalHook } from './constructs/node-removal-hook.ts';
 import { ClusterReconcile } from './constructs/cluster-reconcile.ts';
+import { TeardownSignal } from './constructs/teardown-signal.ts';
 import { ClusterOutputs } from './constructs/outputs.ts';
 
 export interface EnvironmentStackProps {
   readonly cluster: Cluster;
 }
 
-/** Seconds `herd node remove` may spend on one node during a destroy before it warns and lets Terraform go on. */
+/** Seconds `herd node remove` may spend on one node, once it is its turn, before it warns and lets Terraform go on. */
 export const NODE_REMOVAL_TIMEOUT_SECONDS = 300;
 
 /**
@@ -47,6 +48,7 @@ export class EnvironmentStack extends TerraformStack {
       machineIds: infra.type === 'vsphere' ? Object.fromEntries([...machines].map(([name, vm]) => [name, vm.machineId])) : undefined,
       dependsOn: [...machineList, removal.resource] satisfies ITerraformDependable[],
     });
+    new TeardownSignal(this, 'teardown', { environment: cluster.name, nodeRemoval: removal.resource });
     new ClusterOutputs(this, 'outputs', { cluster });
   }
 }

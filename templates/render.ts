@@ -54,6 +54,7 @@ export const SCRIPTS = {
   joinWorker: 'join-worker.sh',
   applyCalico: 'apply-calico.sh',
   issueJoinCredentials: 'issue-join-credentials.sh',
+  etcdMembers: 'etcd-members.sh',
   removeNode: 'remove-node.sh',
   resetNode: 'reset-node.sh',
   upgradeNode: 'upgrade-node.sh',
@@ -126,6 +127,7 @@ export function renderCluster(cluster: Cluster): RenderedCluster {
     onFirst(SCRIPTS.issueJoinCredentials, `${HERD_DIR}/${SCRIPTS.issueJoinCredentials}`, SCRIPT_MODE, template('issue-join-credentials.sh')(clusterView)),
     onFirst(SCRIPTS.applyCalico, `${HERD_DIR}/${SCRIPTS.applyCalico}`, SCRIPT_MODE, template('apply-calico.sh')(clusterView)),
     // Day two: placed where they run (a serving control plane, the leaving node) when a node is removed.
+    onFirst(SCRIPTS.etcdMembers, `${HERD_DIR}/${SCRIPTS.etcdMembers}`, SCRIPT_MODE, template('etcd-members.sh')(clusterView)),
     onFirst(SCRIPTS.removeNode, `${HERD_DIR}/${SCRIPTS.removeNode}`, SCRIPT_MODE, template('remove-node.sh')(clusterView)),
     onFirst(SCRIPTS.resetNode, `${HERD_DIR}/${SCRIPTS.resetNode}`, SCRIPT_MODE, template('reset-node.sh')(clusterView)),
     // Upgrades: placed on each node as it is upgraded, and on the control plane that drains it.

@@ -9,6 +9,8 @@ import { forgetHostCommand } from './commands/forget-host.ts';
 import { kubeconfigCommand } from './commands/kubeconfig.ts';
 import { nodeCommand } from './commands/node.ts';
 import { labCommand } from './commands/lab.ts';
+import { resetCommand } from './commands/reset.ts';
+import { teardownBeginsCommand } from './commands/teardown-begins.ts';
 import { runCli } from './run.ts';
 
 const program = new Command('herd')
@@ -23,6 +25,8 @@ const program = new Command('herd')
   .addCommand(planCommand())
   .addCommand(applyCommand())
   .addCommand(nodeCommand())
+  .addCommand(resetCommand())
+  .addCommand(teardownBeginsCommand())
   .addCommand(kubeconfigCommand())
   .addCommand(forgetHostCommand())
   .addCommand(labCommand());

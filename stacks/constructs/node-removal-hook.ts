@@ -17,7 +17,7 @@ export interface NodeIdentity {
 export interface NodeRemovalHookProps {
   readonly environment: string;
   readonly nodes: readonly NodeIdentity[];
-  /** Seconds `herd node remove` may take before it gives up on an unreachable node. */
+  /** Seconds `herd node remove` may take, once it is this node's turn, before it gives up on an unreachable node. */
   readonly timeoutSeconds: number;
 }
 
@@ -32,6 +32,12 @@ export interface NodeRemovalHookProps {
  * that disappears from for_each, not a block that disappears from the JSON.
  * Destroy provisioners may only read `self`, hence name and address travel in
  * triggers_replace.
+ *
+ * A failing hook fails the destroy, and the VM stays: `herd node remove`
+ * fails only when it refuses (etcd would lose quorum, or the node holds the
+ * only copy of the cluster) or when draining did not finish (a
+ * PodDisruptionBudget holds). A node or a cluster that cannot be reached is a
+ * warning and success, so a dead VM can always go.
  */
 export class NodeRemovalHook extends Construct {
   readonly resource: TerraformData;
@@ -52,9 +58,11 @@ export class NodeRemovalHook extends Construct {
           when: 'destroy',
           workingDir: PROJECT_DIR_FROM_STACK,
           // Names are DNS labels and addresses dotted quads (both validated), so the shell sees no metacharacters.
-          command: `node bin/herd.mjs node remove ${props.environment} \${self.triggers_replace.name} --address \${self.triggers_replace.address} --timeout ${props.timeoutSeconds}`,
-          // The command has its own timeout; an unreachable node then warns and the destroy goes on.
-          onFailure: 'continue',
+          // $PPID, the Terraform process, lets the hook recognise a destroy of the whole stack (TeardownSignal).
+          command:
+            `node bin/herd.mjs node remove ${props.environment} \${self.triggers_replace.name} --address \${self.triggers_replace.address} ` +
+            `--timeout ${props.timeoutSeconds} --terraform-pid $PPID`,
+          onFailure: 'fail',
         },
       ],
     });

@@ -70,6 +70,15 @@ describe('herd node remove', () => {
   });
 });
 
+describe('herd reset', () => {
+  it('refuses without a terminal to confirm on and without --yes, before it connects', () => {
+    const r = herd('reset', 'lab');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('herd: refused: herd reset lab asks for confirmation on a terminal, and there is none: pass --yes to reset without asking.\nNothing was changed.\n');
+    expect(r.stdout).toBe('');
+  });
+});
+
 describe('herd plan before it connects', () => {
   /** `herd plan lab` on a copy of the lab environment with these ssh settings, without an ssh-agent. */
   function planWithSsh(ssh: Record<string, unknown>): { status: number | null; stdout: string; stderr: string; file: string } {

@@ -93,7 +93,7 @@ describe('deploying the lab stack', () => {
     expect(r.status, r.out).toBe(0);
     expect(r.out).toContain('terraform_data.reconcile (local-exec): [lab-cp-1] init: run init-control-plane.sh (kubeadm init) ok');
     expect(r.out).toContain('[lab-cp-1] verify: check the API, nodes Ready, BGP sessions Established (read-only) ok');
-    expect(r.out).toContain('Apply complete! Resources: 4 added, 0 changed, 0 destroyed.');
+    expect(r.out).toContain('Apply complete! Resources: 5 added, 0 changed, 0 destroyed.');
     expect(Object.keys(lab.clusterState()?.nodes ?? {}).sort()).toEqual(['lab-cp-1', 'lab-worker-1', 'lab-worker-2']);
     expect(existsSync(state)).toBe(true);
     expect(knownAddresses().sort()).toEqual(['127.10.0.11', '127.10.1.11', '127.10.1.12', '192.0.2.10']);
@@ -132,7 +132,7 @@ describe('deploying the lab stack', () => {
     expect(r.status, r.out).toBe(0);
     for (const node of ['lab-cp-1', 'lab-worker-1', 'lab-worker-2']) expect(r.out).toContain(`[${node}] reset`);
     for (const address of ['127.10.0.11', '127.10.1.11', '127.10.1.12']) expect(r.out).toContain(`dropped 1 known_hosts entry for ${address}`);
-    expect(r.out).toContain('Destroy complete! Resources: 4 destroyed.');
+    expect(r.out).toContain('Destroy complete! Resources: 5 destroyed.');
     expect(knownAddresses()).toEqual(['192.0.2.10']);
   }, 60_000);
 
@@ -158,6 +158,8 @@ describe('deploying the lab stack', () => {
     const destroy = run('npx', ['cdktf', 'destroy', 'lab', '--auto-approve'], project);
     expect(destroy.status, destroy.out).toBe(0);
     for (const address of ['127.10.0.11', '127.10.1.11', '127.10.1.12']) expect(destroy.out).toContain(`dropped 1 known_hosts entry for ${address}`);
+    // cdktf runs Terraform underneath: the hooks still recognise a destroy of the whole stack.
+    for (const node of ['lab-cp-1', 'lab-worker-1', 'lab-worker-2']) expect(destroy.out).toContain(`[${node}] the whole environment goes: reset only`);
     expect(destroy.out).not.toMatch(/ENOTFOUND|Unable to open CLI configuration|checkpoint/i);
     expect(knownAddresses()).toEqual(['192.0.2.10']);
     expect(readFileSync(state, 'utf8')).not.toContain(CANARY);

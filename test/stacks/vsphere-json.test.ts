@@ -171,21 +171,29 @@ describe('the lab stack (static hosts)', () => {
     expect(Object.keys(json['resource'] as Json)).toEqual(['terraform_data']);
   });
 
-  it('runs herd apply from the project directory, and herd node remove on destroy with a timeout that cannot block', () => {
+  it('runs herd apply from the project directory, herd node remove on destroy, and tells a destroy of the stack from a lowered count', () => {
     const reconcile = resource(json, 'terraform_data', 'reconcile');
     expect(reconcile['provisioner']).toEqual([{ 'local-exec': { command: 'node bin/herd.mjs apply lab', working_dir: '../../..' } }]);
     const removal = resource(json, 'terraform_data', 'node_removal');
     expect(removal['provisioner']).toEqual([
       {
         'local-exec': {
-          command: 'node bin/herd.mjs node remove lab ${self.triggers_replace.name} --address ${self.triggers_replace.address} --timeout 300',
-          on_failure: 'continue',
+          command: 'node bin/herd.mjs node remove lab ${self.triggers_replace.name} --address ${self.triggers_replace.address} --timeout 300 --terraform-pid $PPID',
+          // A refusal keeps the machine; an unreachable node is a warning and exit 0.
+          on_failure: 'fail',
           when: 'destroy',
           working_dir: '../../..',
         },
       },
     ]);
     expect(Object.keys(removal['for_each'] as Json)).toEqual(['lab-cp-1', 'lab-worker-1', 'lab-worker-2']);
+    const teardown = resource(json, 'terraform_data', 'teardown');
+    // Destroyed before every hook (it depends on them), and never replaced: it has no triggers.
+    expect(teardown['depends_on']).toEqual(['terraform_data.node_removal']);
+    expect(teardown['triggers_replace']).toBeUndefined();
+    expect(teardown['provisioner']).toEqual([
+      { 'local-exec': { command: 'node bin/herd.mjs teardown-begins lab --terraform-pid $PPID', when: 'destroy', working_dir: '../../..' } },
+    ]);
   });
 
   it('keeps its state under .herd/lab', () => {

@@ -10,7 +10,7 @@ const scripts = writeDistinct((a) => a.path.endsWith('.sh'));
 describe('rendered scripts', () => {
   it('cover every script kind', () => {
     const kinds = new Set(scripts.files.map((f) => f.origin.split('/').at(-1)));
-    expect([...kinds].sort()).toEqual(['apply-calico.sh', 'drain-node.sh', 'init-control-plane.sh', 'issue-join-credentials.sh', 'join-control-plane.sh', 'join-worker.sh', 'prepare-node.sh', 'remove-node.sh', 'reset-node.sh', 'upgrade-node.sh']);
+    expect([...kinds].sort()).toEqual(['apply-calico.sh', 'drain-node.sh', 'etcd-members.sh', 'init-control-plane.sh', 'issue-join-credentials.sh', 'join-control-plane.sh', 'join-worker.sh', 'prepare-node.sh', 'remove-node.sh', 'reset-node.sh', 'upgrade-node.sh']);
   });
 
   it('pass shellcheck', () => {

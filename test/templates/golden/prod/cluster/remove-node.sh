@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # remove-node.sh: rendered by herd for cluster prod; re-render instead of editing.
 #
-# Usage: remove-node.sh NODE SELF DRAIN_TIMEOUT_SECONDS
-# Runs on: a control plane that serves the API (SELF, not NODE), as root, before NODE's
-#   machine goes; any number of times (a node already gone is left alone).
+# Usage: remove-node.sh NODE ETCD DRAIN_TIMEOUT_SECONDS
+# Runs on: a control plane that serves the API, as root, before NODE's machine goes; any number
+#   of times (a node already gone is left alone). etcdctl runs in the etcd pod of control plane
+#   ETCD (not NODE), a healthy member that stays. herd has checked that removing NODE's etcd
+#   member keeps etcd's quorum (etcd-members.sh status).
 # Expects: /etc/kubernetes/admin.conf.
 # Secrets: none.
-# Does: drains NODE (evictions respect PodDisruptionBudgets; gives up after DRAIN_TIMEOUT_SECONDS),
-#   removes its etcd member when it is a control plane, then deletes its Node object.
+# Does: drains NODE (evictions respect PodDisruptionBudgets; fails after DRAIN_TIMEOUT_SECONDS,
+#   leaving NODE cordoned), removes its etcd member when it is a control plane, then deletes its
+#   Node object. DRAIN_TIMEOUT_SECONDS 0 skips the drain, for a node that cannot be reached: its
+#   pods would never confirm their eviction, and deleting the Node lets them be recreated elsewhere.
 #   Resetting the machine itself is reset-node.sh's job, on NODE.
 set -euo pipefail
 
@@ -61,19 +65,21 @@ self=${2:-}
 drain_timeout=${3:-}
 admin_kubeconfig=/etc/kubernetes/admin.conf
 
-[[ -n $node && -n $self && $drain_timeout =~ ^[0-9]+$ ]] || fail 3 "usage: $script NODE SELF DRAIN_TIMEOUT_SECONDS"
-[[ $node != "$self" ]] || fail 3 "$node cannot remove itself: run this on another control plane"
+[[ -n $node && -n $self && $drain_timeout =~ ^[0-9]+$ ]] || fail 3 "usage: $script NODE ETCD DRAIN_TIMEOUT_SECONDS"
+[[ $node != "$self" ]] || fail 3 "$node cannot remove its own etcd member: name another control plane as ETCD"
 [[ $EUID -eq 0 ]] || fail 3 "must run as root"
 [[ -f $admin_kubeconfig ]] || fail 3 "$admin_kubeconfig is missing: this node serves no API"
 
 k() { kubectl --kubeconfig "$admin_kubeconfig" "$@"; }
+# etcdctl inside the etcd static pod of control plane $self (through the API, so it may run on
+# another node), which has the etcd client certificates mounted; needs $admin_kubeconfig.
 etcd() {
-  k --namespace kube-system exec "etcd-$self" -- etcdctl --endpoints=https://127.0.0.1:2379 \
-    --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt \
-    --key=/etc/kubernetes/pki/etcd/server.key "$@"
+  kubectl --kubeconfig "$admin_kubeconfig" --namespace kube-system exec "etcd-$self" -- etcdctl \
+    --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt \
+    --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key "$@"
 }
 
-if k get node "$node" -o name >/dev/null 2>&1; then
+if ((drain_timeout > 0)) && k get node "$node" -o name >/dev/null 2>&1; then
   k drain "$node" --ignore-daemonsets --delete-emptydir-data --timeout="${drain_timeout}s"
   changed "$node drained"
 fi
