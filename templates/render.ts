@@ -20,8 +20,6 @@ export interface RenderedNode {
   readonly name: string;
   readonly role: ClusterNode['role'];
   readonly address: string;
-  /** The script the provisioner runs after prepare-node.sh: init, join as control plane, or join as worker. */
-  readonly bootstrapScript: string;
   readonly artifacts: readonly Artifact[];
 }
 
@@ -34,7 +32,7 @@ export interface RenderedPeer {
 export interface RenderedCluster {
   readonly name: string;
   readonly nodes: readonly RenderedNode[];
-  /** Cluster-wide artifacts; those with a destination belong on `firstControlPlane`, where their scripts run. */
+  /** Cluster-wide artifacts, placed by the provisioner on the node that runs them (a serving control plane, a leaving node). */
   readonly cluster: { readonly firstControlPlane: string; readonly artifacts: readonly Artifact[] };
   /** The router or load-balancer side of each external BGP peer. */
   readonly peers: readonly RenderedPeer[];
@@ -94,21 +92,20 @@ export function renderCluster(cluster: Cluster): RenderedCluster {
         at(`containerd/certs.d/${mirror.host}/hosts.toml`, `/etc/containerd/certs.d/${mirror.host}/hosts.toml`, FILE_MODE, content),
       ),
     ];
-    let bootstrapScript: string;
     if (isFirst) {
-      bootstrapScript = SCRIPTS.initControlPlane;
       artifacts.push(
         at('kubeadm/init.yaml', `${KUBEADM_DIR}/init.yaml`, PRIVATE_MODE, template('kubeadm-init.yaml')(view)),
-        at(bootstrapScript, `${HERD_DIR}/${bootstrapScript}`, SCRIPT_MODE, template('init-control-plane.sh')(view)),
-      );
-    } else {
-      bootstrapScript = controlPlane ? SCRIPTS.joinControlPlane : SCRIPTS.joinWorker;
-      const joinView = { ...view, script: bootstrapScript };
-      artifacts.push(
-        at('kubeadm/join.yaml', `${KUBEADM_DIR}/join.yaml`, PRIVATE_MODE, template('kubeadm-join.yaml')(joinView)),
-        at(bootstrapScript, `${HERD_DIR}/${bootstrapScript}`, SCRIPT_MODE, template('join.sh')(joinView)),
+        at(SCRIPTS.initControlPlane, `${HERD_DIR}/${SCRIPTS.initControlPlane}`, SCRIPT_MODE, template('init-control-plane.sh')(view)),
       );
     }
+    // The first control plane can join too: when its machine is replaced while others serve, it
+    // joins their cluster instead of starting a new one.
+    const joinScript = controlPlane ? SCRIPTS.joinControlPlane : SCRIPTS.joinWorker;
+    const joinView = { ...view, script: joinScript };
+    artifacts.push(
+      at('kubeadm/join.yaml', `${KUBEADM_DIR}/join.yaml`, PRIVATE_MODE, template('kubeadm-join.yaml')(joinView)),
+      at(joinScript, `${HERD_DIR}/${joinScript}`, SCRIPT_MODE, template('join.sh')(joinView)),
+    );
     if (controlPlane && base.endpoint.kubeVip !== null) {
       artifacts.push(at('kube-vip/kube-vip.yaml', `${KUBE_VIP_DIR}/kube-vip.yaml`, PRIVATE_MODE, template('kube-vip.yaml')({ ...view, bootstrap: false, kubeconfig: ADMIN_KUBECONFIG })));
       if (isFirst) {
@@ -117,30 +114,30 @@ export function renderCluster(cluster: Cluster): RenderedCluster {
         );
       }
     }
-    return { name: node.name, role: node.role, address: node.address, bootstrapScript, artifacts };
+    return { name: node.name, role: node.role, address: node.address, artifacts };
   });
 
   const calico = calicoView(cluster);
   const clusterView = { ...base, calico, asNumberAnnotation: AS_NUMBER_ANNOTATION, routeReflectorAnnotation: ROUTE_REFLECTOR_ANNOTATION, tokenTtl: JOIN_TOKEN_TTL };
-  const onFirst = (file: string, destination: string, mode: number, content: string): Artifact => ({ path: `cluster/${file}`, destination, mode, content });
+  const clusterFile = (file: string, destination: string, mode: number, content: string): Artifact => ({ path: `cluster/${file}`, destination, mode, content });
   const clusterArtifacts: Artifact[] = [
-    onFirst(SCRIPTS.issueJoinCredentials, `${HERD_DIR}/${SCRIPTS.issueJoinCredentials}`, SCRIPT_MODE, template('issue-join-credentials.sh')(clusterView)),
-    onFirst(SCRIPTS.applyCalico, `${HERD_DIR}/${SCRIPTS.applyCalico}`, SCRIPT_MODE, template('apply-calico.sh')(clusterView)),
+    clusterFile(SCRIPTS.issueJoinCredentials, `${HERD_DIR}/${SCRIPTS.issueJoinCredentials}`, SCRIPT_MODE, template('issue-join-credentials.sh')(clusterView)),
+    clusterFile(SCRIPTS.applyCalico, `${HERD_DIR}/${SCRIPTS.applyCalico}`, SCRIPT_MODE, template('apply-calico.sh')(clusterView)),
     // Day two: placed where they run (a serving control plane, the leaving node) when a node is removed.
-    onFirst(SCRIPTS.etcdMembers, `${HERD_DIR}/${SCRIPTS.etcdMembers}`, SCRIPT_MODE, template('etcd-members.sh')(clusterView)),
-    onFirst(SCRIPTS.removeNode, `${HERD_DIR}/${SCRIPTS.removeNode}`, SCRIPT_MODE, template('remove-node.sh')(clusterView)),
-    onFirst(SCRIPTS.resetNode, `${HERD_DIR}/${SCRIPTS.resetNode}`, SCRIPT_MODE, template('reset-node.sh')(clusterView)),
+    clusterFile(SCRIPTS.etcdMembers, `${HERD_DIR}/${SCRIPTS.etcdMembers}`, SCRIPT_MODE, template('etcd-members.sh')(clusterView)),
+    clusterFile(SCRIPTS.removeNode, `${HERD_DIR}/${SCRIPTS.removeNode}`, SCRIPT_MODE, template('remove-node.sh')(clusterView)),
+    clusterFile(SCRIPTS.resetNode, `${HERD_DIR}/${SCRIPTS.resetNode}`, SCRIPT_MODE, template('reset-node.sh')(clusterView)),
     // Upgrades: placed on each node as it is upgraded, and on the control plane that drains it.
-    onFirst(SCRIPTS.upgradeNode, `${HERD_DIR}/${SCRIPTS.upgradeNode}`, SCRIPT_MODE, template('upgrade-node.sh')(clusterView)),
-    onFirst(SCRIPTS.drainNode, `${HERD_DIR}/${SCRIPTS.drainNode}`, SCRIPT_MODE, template('drain-node.sh')(clusterView)),
-    onFirst('calico/installation.yaml', `${CALICO_DIR}/installation.yaml`, FILE_MODE, template('calico-installation.yaml')(clusterView)),
-    onFirst('calico/bgp.yaml', `${CALICO_DIR}/bgp.yaml`, FILE_MODE, template('calico-bgp.yaml')(clusterView)),
+    clusterFile(SCRIPTS.upgradeNode, `${HERD_DIR}/${SCRIPTS.upgradeNode}`, SCRIPT_MODE, template('upgrade-node.sh')(clusterView)),
+    clusterFile(SCRIPTS.drainNode, `${HERD_DIR}/${SCRIPTS.drainNode}`, SCRIPT_MODE, template('drain-node.sh')(clusterView)),
+    clusterFile('calico/installation.yaml', `${CALICO_DIR}/installation.yaml`, FILE_MODE, template('calico-installation.yaml')(clusterView)),
+    clusterFile('calico/bgp.yaml', `${CALICO_DIR}/bgp.yaml`, FILE_MODE, template('calico-bgp.yaml')(clusterView)),
     ...calico.nodes.map((node) =>
-      onFirst(`calico/nodes/${node.name}.yaml`, `${CALICO_DIR}/nodes/${node.name}.yaml`, FILE_MODE, template('calico-node.yaml')({ ...clusterView, node })),
+      clusterFile(`calico/nodes/${node.name}.yaml`, `${CALICO_DIR}/nodes/${node.name}.yaml`, FILE_MODE, template('calico-node.yaml')({ ...clusterView, node })),
     ),
   ];
   if (calico.bgp.passwordEnvs.length > 0) {
-    clusterArtifacts.push(onFirst('calico/bgp-secret-access.yaml', `${CALICO_DIR}/bgp-secret-access.yaml`, FILE_MODE, template('calico-bgp-secret-access.yaml')(clusterView)));
+    clusterArtifacts.push(clusterFile('calico/bgp-secret-access.yaml', `${CALICO_DIR}/bgp-secret-access.yaml`, FILE_MODE, template('calico-bgp-secret-access.yaml')(clusterView)));
   }
   const peers = cluster.spec.calico.bgp.peers.map((peer): RenderedPeer => ({
     name: peer.name,

@@ -13,12 +13,11 @@ export function clusterScript(rendered: RenderedCluster, script: string): Artifa
   return artifact;
 }
 
-/** What a node receives when it is prepared: its own files, and on the first control plane the join-credential script. */
+/** What a node receives when it is prepared: its own files. */
 export function preparedFiles(rendered: RenderedCluster, name: string): Artifact[] {
   const node = rendered.nodes.find((n) => n.name === name);
   if (node === undefined) throw new Error(`nothing rendered for ${name}`);
-  const cluster = name === rendered.cluster.firstControlPlane ? [clusterScript(rendered, SCRIPTS.issueJoinCredentials)] : [];
-  return [...node.artifacts, ...cluster];
+  return [...node.artifacts];
 }
 
 const NODE_FILE = /^cluster\/calico\/nodes\/(.+)\.yaml$/;

@@ -1,5 +1,6 @@
 import { HERD_DIR, ISSUED_SECRETS_DIR, JOIN_SECRETS, SECRETS_DIR } from '../../templates/paths.ts';
 import { SCRIPTS } from '../../templates/render.ts';
+import { clusterScript, toNodeFiles } from './artifacts.ts';
 import { factsOf, hostOf, type RunContext } from './context.ts';
 import type { RemoteHost } from './remote-host.ts';
 
@@ -27,6 +28,8 @@ export async function issueJoinCredentials(ctx: RunContext, role: JoinRole): Pro
   const issuer = issuingControlPlane(ctx);
   const names = role === 'control-plane' ? Object.values(JOIN_SECRETS) : [JOIN_SECRETS.token, JOIN_SECRETS.caCertHash];
   try {
+    // Placed each time: the issuer is whichever control plane serves, not always the one prepared with it.
+    await issuer.putFiles(`upload ${SCRIPTS.issueJoinCredentials}`, toNodeFiles([clusterScript(ctx.rendered, SCRIPTS.issueJoinCredentials)]));
     await issuer.mustRun(SCRIPTS.issueJoinCredentials, ['bash', `${HERD_DIR}/${SCRIPTS.issueJoinCredentials}`, role]);
     const secrets = await issuer.takeSecrets('collect join credentials', ISSUED_SECRETS_DIR, names);
     for (const value of Object.values(secrets)) ctx.reporter.addSecret(value);

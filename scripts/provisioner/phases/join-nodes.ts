@@ -1,4 +1,5 @@
 import type { ClusterNode } from '../../../stacks/topology/topology.ts';
+import { SCRIPTS } from '../../../templates/render.ts';
 import { factsOf, hostOf, type Phase, type RunContext } from '../context.ts';
 import { issueJoinCredentials, runWithSecrets, servingControlPlane, type JoinRole } from '../cluster-access.ts';
 import { runSteps } from '../run-steps.ts';
@@ -14,29 +15,25 @@ function missing(ctx: RunContext, nodes: readonly ClusterNode[]): ClusterNode[] 
   return nodes.filter((n) => n.name !== initTarget && !hasJoined(ctx, n));
 }
 
-function bootstrapScript(ctx: RunContext, name: string): string {
-  const node = ctx.rendered.nodes.find((n) => n.name === name);
-  if (node === undefined) throw new Error(`nothing rendered for ${name}`);
-  return node.bootstrapScript;
-}
-
 function joinPhase(title: string, role: JoinRole, nodesOf: (ctx: RunContext) => readonly ClusterNode[]): Phase {
+  // Every control plane has the join script, the first one included: a replaced first control plane joins the others.
+  const script = role === 'control-plane' ? SCRIPTS.joinControlPlane : SCRIPTS.joinWorker;
   return {
     title,
     changes: true,
-    plan: (ctx) => missing(ctx, nodesOf(ctx)).map((n) => ({ host: n.name, step: `run ${bootstrapScript(ctx, n.name)} (kubeadm join)` })),
+    plan: (ctx) => missing(ctx, nodesOf(ctx)).map((n) => ({ host: n.name, step: `run ${script} (kubeadm join)` })),
     run: async (ctx, steps) => {
       if (role === 'control-plane') {
         // etcd grows one member at a time; each joins with credentials issued just for it.
         await runSteps(ctx, 'join', steps, async ({ host }) => {
           const credentials = await issueJoinCredentials(ctx, role);
-          await runWithSecrets(hostOf(ctx, host), bootstrapScript(ctx, host), credentials);
+          await runWithSecrets(hostOf(ctx, host), script, credentials);
         }, 'one at a time');
         return;
       }
       // Workers share one short-lived token: one command on the control plane however many join.
       const credentials = await issueJoinCredentials(ctx, role);
-      await runSteps(ctx, 'join', steps, ({ host }) => runWithSecrets(hostOf(ctx, host), bootstrapScript(ctx, host), credentials));
+      await runSteps(ctx, 'join', steps, ({ host }) => runWithSecrets(hostOf(ctx, host), script, credentials));
     },
   };
 }

@@ -10,7 +10,7 @@ import { readKernel, sysctlValue } from './kernel.mjs';
 import { activeState, enablement, readUnits, reportKubelet, startUnit, updateUnits } from './units.mjs';
 import { apiEndpoint, endpointState, etcdQuorum, kindFor, nodeIsReady, splitHostPort } from './kube.mjs';
 import { putObject } from './objects.mjs';
-import { caCertHash, createCa, writeCaCert, writePkiPlaceholders } from './pki.mjs';
+import { caCertHash, createCa, writeCaCert, writeJoinedCaKey, writePkiPlaceholders } from './pki.mjs';
 import { compareSemver, extraArgs, kubeletDefaults, minorOf, normalizeVersion, TOKEN } from './kubeadm-config.mjs';
 import {
   ETCD_DIR,
@@ -400,6 +400,7 @@ export function join(ctx, flags, config) {
   writeCaCert(live.cluster.caCertPem);
   if (controlPlane) {
     writePkiPlaceholders();
+    writeJoinedCaKey();
     writeControlPlaneKubeconfigs(server, live.cluster.caCertPem, live.cluster.clusterName);
     writeControlPlaneManifests(live.cluster, node, version);
     writeEtcdData(name);

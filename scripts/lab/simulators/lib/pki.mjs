@@ -43,6 +43,11 @@ export function writePkiPlaceholders() {
   }
 }
 
+/** A joining control plane downloads the CA's key with the other certificates (kubeadm-certs); the lab's copy is a note. */
+export function writeJoinedCaKey() {
+  writeFileSync(join(PKI_DIR, 'ca.key'), '# herd lab: simulated copy of the cluster CA key, from the kubeadm-certs Secret\n', { mode: 0o600 });
+}
+
 export function writeCaCert(pem) {
   mkdirSync(PKI_DIR, { recursive: true, mode: 0o755 });
   writeFileSync(join(PKI_DIR, 'ca.crt'), pem, { mode: 0o644 });

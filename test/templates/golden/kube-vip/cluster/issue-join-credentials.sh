@@ -2,9 +2,9 @@
 # issue-join-credentials.sh: rendered by herd for cluster kube-vip; re-render instead of editing.
 #
 # Usage: issue-join-credentials.sh worker|control-plane
-# Runs on: the first control plane, kube-vip-cp-1, as root, when nodes are about to join.
+# Runs on: a control plane that serves the API, as root, when nodes are about to join.
 #   Not idempotent on purpose: every run issues a fresh bootstrap token that expires after 30m.
-# Expects: /etc/kubernetes/admin.conf, /etc/herd/kubeadm/init.yaml.
+# Expects: /etc/kubernetes/admin.conf.
 # Secrets: writes them, never prints them. Into /run/herd/issued/ (0700; files 0600, exact values):
 #     KUBEADM_JOIN_TOKEN, KUBEADM_CA_CERT_HASH and, for control-plane,
 #     KUBEADM_CERTIFICATE_KEY (the control-plane certificates are uploaded to the
@@ -60,7 +60,6 @@ install_file() {
 
 role=${1:-}
 issued=/run/herd/issued
-config=/etc/herd/kubeadm/init.yaml
 
 [[ $role == worker || $role == control-plane ]] || fail 3 "usage: $script worker|control-plane"
 [[ $EUID -eq 0 ]] || fail 3 "must run as root"
@@ -79,7 +78,7 @@ printf '%s' "${BASH_REMATCH[1]}" >"$issued/KUBEADM_CA_CERT_HASH"
 
 if [[ $role == control-plane ]]; then
   # The key is the last line kubeadm prints ("[upload-certs] Using certificate key:" comes before it).
-  upload=$(kubeadm init phase upload-certs --upload-certs --config "$config")
+  upload=$(kubeadm init phase upload-certs --upload-certs)
   key=${upload##*$'\n'}
   [[ $key =~ ^[a-f0-9]{64}$ ]] || fail 1 "kubeadm init phase upload-certs printed no certificate key"
   printf '%s' "$key" >"$issued/KUBEADM_CERTIFICATE_KEY"

@@ -2,7 +2,7 @@
 # apply-calico.sh: rendered by herd for cluster prod; re-render instead of editing.
 #
 # Usage: apply-calico.sh [NODE...]
-# Runs on: the first control plane, prod-cp-1, as root, after every node has joined;
+# Runs on: a control plane that serves the API, as root, after every node has joined;
 #   any number of times (kubectl apply converges; nothing is deleted). Without arguments it
 #   applies everything; with node names, only those nodes' own objects (labels, annotations,
 #   status report), for nodes that joined a cluster whose Calico is already in place.
