@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import pg from 'pg';
@@ -57,13 +57,25 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     chownSync(dir, uid, gid);
     chownSync(passwordFile, uid, gid);
   }
-  runAsServerUser('initdb', ['-D', dataDir, '-U', USER, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--no-sync', '--no-instructions']);
-  rmSync(passwordFile);
-
+  const serverLog = join(dir, 'server.log');
   const serverOptions = `-c listen_addresses=${options.address} -p ${options.port} -c unix_socket_directories=${dir} -c fsync=off`;
-  const start = (): void => runAsServerUser('pg_ctl', ['start', '-w', '-D', dataDir, '-l', join(dir, 'server.log'), '-o', serverOptions]);
+  const start = (): void => {
+    try {
+      runAsServerUser('pg_ctl', ['start', '-w', '-D', dataDir, '-l', serverLog, '-o', serverOptions]);
+    } catch (err) {
+      const log = existsSync(serverLog) ? readFileSync(serverLog, 'utf8').trim().split('\n').slice(-3).join('\n') : '';
+      throw new Error(`PostgreSQL did not start on ${options.address}:${options.port}: ${log || (err as Error).message}`);
+    }
+  };
   const stop = (): void => runAsServerUser('pg_ctl', ['stop', '-w', '-m', 'fast', '-D', dataDir]);
-  start();
+  try {
+    runAsServerUser('initdb', ['-D', dataDir, '-U', USER, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--no-sync', '--no-instructions']);
+    rmSync(passwordFile);
+    start();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 
   const url = (database: string): string => `postgres://${USER}:${encodeURIComponent(options.password)}@${options.address}:${options.port}/${database}?sslmode=disable`;
   const admin = new pg.Client({ connectionString: url('postgres') });
