@@ -21,7 +21,8 @@ export function desiredStateHash(cluster: Cluster): string {
 
 /** desiredStateHash over given rendered files; their order does not matter. */
 export function hashDesiredState(cluster: Cluster, artifacts: readonly RenderedFile[]): string {
-  const { $schema: _schema, extends: _extends, description: _description, ...spec } = cluster.spec;
+  // Where Terraform keeps its state does not reach the nodes: moving an environment to a shared backend must not re-provision it.
+  const { $schema: _schema, extends: _extends, description: _description, state: _stateBackend, ...spec } = cluster.spec;
   const state = {
     name: cluster.name,
     spec,

@@ -1,10 +1,9 @@
-import { LocalBackend, TerraformStack, type ITerraformDependable } from 'cdktf';
+import { TerraformStack, type ITerraformDependable } from 'cdktf';
 import type { Construct } from 'constructs';
 import { CONTROL_PLANE_POOL, type Cluster } from './topology/topology.ts';
 import type { VsphereInfrastructureSpec } from './environment/schema.ts';
 import { controlPlaneAntiAffinity } from './environment/anti-affinity.ts';
 import { desiredStateHash } from './desired-state.ts';
-import { environmentStateDirFromStack } from './project.ts';
 import { VsphereConnection } from './constructs/vsphere-connection.ts';
 import { VspherePlacement } from './constructs/vsphere-placement.ts';
 import { VmFolderAndTags } from './constructs/vm-folder-and-tags.ts';
@@ -14,6 +13,7 @@ import { NodeRemovalHook } from './constructs/node-removal-hook.ts';
 import { ClusterReconcile } from './constructs/cluster-reconcile.ts';
 import { TeardownSignal } from './constructs/teardown-signal.ts';
 import { ClusterOutputs } from './constructs/outputs.ts';
+import { stateBackend } from './constructs/state-backend.ts';
 
 export interface EnvironmentStackProps {
   readonly cluster: Cluster;
@@ -25,13 +25,14 @@ export const NODE_REMOVAL_TIMEOUT_SECONDS = 300;
 /**
  * The stack of one environment: its machines (vSphere VMs, or nothing for
  * hosts that already exist), a removal hook per node, the provisioner run and
- * the outputs. State stays local, under .herd/<env>/.
+ * the outputs. State lives where the environment's `state` says (local by
+ * default, under .herd/<env>/).
  */
 export class EnvironmentStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
     const { cluster } = props;
-    new LocalBackend(this, { path: `${environmentStateDirFromStack(cluster.name)}/terraform.tfstate` });
+    stateBackend(this, { environment: cluster.name, state: cluster.spec.state });
 
     const infra = cluster.spec.infrastructure;
     const machines = infra.type === 'vsphere' ? vsphereMachines(this, cluster, infra) : new Map<string, NodeVm>();

@@ -19,7 +19,8 @@ import { upgradeControlPlanes, upgradeWorkers } from './phases/upgrade-nodes.ts'
 import { versionSkewIssues } from './upgrade-plan.ts';
 import { applyCalico } from './phases/apply-calico.ts';
 import { verify } from './phases/verify.ts';
-import { acquireApplyLock } from './apply-lock.ts';
+import { acquireEnvironmentLock } from './locks/environment-lock.ts';
+import { PG_CONN_STR, pgConnectionSecrets } from './locks/pg-lock.ts';
 
 export interface ProvisionOptions {
   readonly env: Environment;
@@ -27,6 +28,8 @@ export interface ProvisionOptions {
   readonly dryRun: boolean;
   readonly console: Console;
   readonly verifyTimeoutMs?: number;
+  /** How long apply waits for another apply on the environment to finish; 0 (the default) fails at once. */
+  readonly lockTimeoutSeconds?: number;
 }
 
 export interface ProvisionResult {
@@ -79,11 +82,12 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
   const secrets = readSecrets(options.env);
   const credentials = sshCredentials(options.env);
   // A plan only reads; an apply must not interleave with another on the same cluster.
-  const unlock = options.dryRun ? undefined : acquireApplyLock(join(environmentStateDir(options.env.name), 'apply.lock'));
+  const warn = (message: string): void => options.console.write(`WARNING: ${message}\n`);
+  const lock = options.dryRun ? undefined : await acquireEnvironmentLock(options.env, { operation: 'apply', timeoutSeconds: options.lockTimeoutSeconds ?? 0, warn });
   try {
     return await run(options, secrets, credentials);
   } finally {
-    unlock?.();
+    await lock?.release();
   }
 }
 
@@ -93,6 +97,9 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
   const rendered = renderCluster(cluster);
   const redactor = new Redactor();
   for (const value of Object.values(secrets)) redactor.add(value);
+  // The state database's password is no node's business, but a message could carry it.
+  const connStr = process.env[PG_CONN_STR];
+  if (env.spec.state.type === 'pg' && connStr !== undefined && connStr !== '') for (const value of pgConnectionSecrets(connStr)) redactor.add(value);
   const logDir = join(environmentStateDir(env.name), 'logs', new Date().toISOString().replaceAll(':', '-'));
   const reporter = new Reporter(redactor, logDir, options.console);
   const limit = pLimit(env.spec.provisioner.concurrency);

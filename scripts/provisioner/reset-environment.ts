@@ -5,7 +5,7 @@ import { computeCluster } from '../../stacks/topology/topology.ts';
 import { environmentStateDir } from '../../stacks/project.ts';
 import { HERD_DIR } from '../../templates/paths.ts';
 import { SCRIPTS, renderCluster } from '../../templates/render.ts';
-import { acquireApplyLock } from './apply-lock.ts';
+import { acquireEnvironmentLock } from './locks/environment-lock.ts';
 import { clusterScript, toNodeFiles } from './artifacts.ts';
 import { connectAll, sshCredentials } from './connect-hosts.ts';
 import type { PlannedStep, RunContext } from './context.ts';
@@ -32,7 +32,7 @@ const STEP = `run ${SCRIPTS.resetNode} (kubeadm reset, CNI state removed)`;
 export async function resetEnvironment(options: ResetOptions): Promise<{ logDir: string }> {
   const { env } = options;
   const credentials = sshCredentials(env);
-  const unlock = acquireApplyLock(join(environmentStateDir(env.name), 'apply.lock'));
+  const lock = await acquireEnvironmentLock(env, { operation: 'reset', timeoutSeconds: 0, warn: (message) => options.console.write(`WARNING: ${message}\n`) });
   try {
     const cluster = computeCluster(env);
     const rendered = renderCluster(cluster);
@@ -68,6 +68,6 @@ export async function resetEnvironment(options: ResetOptions): Promise<{ logDir:
       close();
     }
   } finally {
-    unlock();
+    await lock.release();
   }
 }

@@ -287,6 +287,52 @@ const ssh = z
     path: ['privateKeyFile'],
   });
 
+/** A PostgreSQL identifier that needs no quoting, so that herd and Terraform name the same schema. */
+const pgIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, {
+  message: 'must be a PostgreSQL schema name: lower-case letters, digits and "_", starting with a letter or "_", at most 63 characters',
+});
+
+// Where Terraform keeps this environment's state, and through it where herd
+// takes its own apply lock. Connection secrets are never fields here: each
+// backend's own environment variables carry them (docs/state.md).
+const localState = z.strictObject({
+  type: z.literal('local').describe('a file under .herd/<env>/ on this machine: for the lab and for trying herd, not for a team'),
+});
+
+const pgState = z.strictObject({
+  type: z.literal('pg').describe("PostgreSQL through Terraform's pg backend and its advisory locks; the connection string is read from PG_CONN_STR"),
+  schemaName: pgIdentifier
+    .optional()
+    .describe('PostgreSQL schema of this environment’s state; default herd_<env> with "-" as "_", so that environments never share a row'),
+});
+
+const s3State = z
+  .strictObject({
+    type: z.literal('s3').describe('an S3 bucket; credentials from the standard AWS_* variables or profile'),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'must be an S3 bucket name: 3–63 lower-case letters, digits, "." and "-"' }),
+    key: z
+      .string()
+      .regex(/^[^/](.*[^/])?$/, { message: 'must be an object key that neither starts nor ends with "/"' })
+      .refine((k) => !k.includes('//'), { message: 'must not contain "//"' })
+      .optional()
+      .describe('object key of the state; default herd/<env>/terraform.tfstate'),
+    region: z.string().regex(/^[a-z0-9-]+$/, { message: 'must be a region name such as eu-central-1' }),
+    endpoint: z.url().optional().describe('an S3-compatible service such as MinIO or Ceph; implies path-style addressing'),
+    useLockfile: z.boolean().default(false).describe("lock with S3's own lock file next to the state (Terraform 1.10 and later)"),
+    dynamodbTable: z.string().min(3).optional().describe('lock in this DynamoDB table instead (deprecated by Terraform in favour of useLockfile)'),
+  })
+  .refine((s) => s.useLockfile !== (s.dynamodbTable !== undefined), {
+    message: 'give useLockfile: true or dynamodbTable (exactly one): without a lock two deploys can overwrite each other’s state',
+    path: ['useLockfile'],
+  });
+
+const httpState = z.strictObject({
+  type: z.literal('http').describe('a REST state service; basic-auth credentials from TF_HTTP_USERNAME and TF_HTTP_PASSWORD'),
+  address: z.url(),
+  lockAddress: z.url().describe('required: without it Terraform does not lock this state'),
+  unlockAddress: z.url().optional().describe('default lockAddress'),
+});
+
 const provisioner = z.strictObject({
   concurrency: z.number().int().min(1).max(1000).default(100),
 });
@@ -318,6 +364,10 @@ export const environmentSchema = z
     upgrade: upgrade
       .default({ workerBatchSize: 1, drainTimeoutSeconds: 300 })
       .describe('how a changed kubernetes.version or containerd.version rolls through joined nodes: control planes one at a time, then workers in batches'),
+    state: z
+      .discriminatedUnion('type', [localState, pgState, s3State, httpState])
+      .default({ type: 'local' })
+      .describe('where Terraform keeps this environment’s state and herd apply takes its lock; default local'),
   })
   .describe('A herd environment: one Kubernetes cluster and the machines it runs on');
 
@@ -325,4 +375,5 @@ export type EnvironmentSpec = z.infer<typeof environmentSchema>;
 export type WorkerPoolSpec = EnvironmentSpec['workerPools'][number];
 export type BgpPeerSpec = EnvironmentSpec['calico']['bgp']['peers'][number];
 export type SecretRef = z.infer<typeof secretRef>;
+export type StateSpec = EnvironmentSpec['state'];
 export type VsphereInfrastructureSpec = Extract<EnvironmentSpec['infrastructure'], { type: 'vsphere' }>;

@@ -93,7 +93,7 @@ describe('herd apply when things go wrong', () => {
     const [winner, loser] = runs[0]!.status === 0 ? runs : [runs[1]!, runs[0]!];
     expect(winner!.status, output(winner!)).toBe(0);
     expect(loser!.status).toBe(1);
-    expect(loser!.stderr).toMatch(/another herd apply is running on this environment: \S+@\S+ \(pid \d+\) since \S+/);
+    expect(loser!.stderr).toMatch(/another herd run holds this environment's lock: herd apply by \S+@\S+ \(pid \d+\) since \S+/);
     expect(loser!.stdout).toBe('');
   }, 90_000);
 });

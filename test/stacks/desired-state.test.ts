@@ -22,11 +22,15 @@ describe('desiredStateHash', () => {
     expect(desiredStateHash(upgraded)).not.toBe(desiredStateHash(prod));
   });
 
-  it('ignores what does not reach the nodes: the description', () => {
+  it('ignores what does not reach the nodes: the description, the state backend', () => {
     const described = exampleCluster('prod', (spec) => {
       spec.description = 'another description';
     });
+    const shared = exampleCluster('prod', (spec) => {
+      spec.state = { type: 'pg', schemaName: 'ops_prod' };
+    });
     expect(desiredStateHash(described)).toBe(desiredStateHash(prod));
+    expect(desiredStateHash(shared)).toBe(desiredStateHash(prod));
   });
 
   it('holds secrets by reference only: their values do not change it', () => {

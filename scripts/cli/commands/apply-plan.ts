@@ -4,20 +4,23 @@ import { provision } from '../../provisioner/provision.ts';
 import { environmentsDir } from '../environments.ts';
 
 function provisionCommand(name: 'apply' | 'plan', description: string): Command {
-  return new Command(name)
+  const command = new Command(name)
     .description(description)
     .argument('<env>', 'environment name')
-    .option('--verify-timeout <seconds>', 'how long verify waits for nodes to be Ready and BGP sessions Established', '300')
-    .action(async (envName: string, opts: { verifyTimeout: string }, command: Command) => {
-      const env = loadEnvironmentByName(envName, environmentsDir(command));
-      const result = await provision({
-        env,
-        dryRun: name === 'plan',
-        verifyTimeoutMs: Number(opts.verifyTimeout) * 1000,
-        console: { isTTY: process.stdout.isTTY === true, write: (text) => process.stdout.write(text) },
-      });
-      process.stdout.write(`logs: ${result.logDir}\n`);
+    .option('--verify-timeout <seconds>', 'how long verify waits for nodes to be Ready and BGP sessions Established', '300');
+  // Only apply locks the environment: a plan reads and may run beside an apply.
+  if (name === 'apply') command.option('--lock-timeout <seconds>', 'wait this long for another herd apply on the environment to finish, instead of failing at once', '0');
+  return command.action(async (envName: string, opts: { verifyTimeout: string; lockTimeout?: string }, self: Command) => {
+    const env = loadEnvironmentByName(envName, environmentsDir(self));
+    const result = await provision({
+      env,
+      dryRun: name === 'plan',
+      verifyTimeoutMs: Number(opts.verifyTimeout) * 1000,
+      lockTimeoutSeconds: Number(opts.lockTimeout ?? '0'),
+      console: { isTTY: process.stdout.isTTY === true, write: (text) => process.stdout.write(text) },
     });
+    process.stdout.write(`logs: ${result.logDir}\n`);
+  });
 }
 
 export const applyCommand = (): Command =>

@@ -1,11 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { join } from 'node:path';
 import { loadEnvironmentByName } from '../../../stacks/environment/load.ts';
 import { isValidIpv4 } from '../../../stacks/environment/net.ts';
-import { environmentStateDir } from '../../../stacks/project.ts';
 import { removeNode } from '../../provisioner/remove-node.ts';
 import { isTeardown } from '../../provisioner/teardown.ts';
-import { waitForApplyLock } from '../../provisioner/wait-for-lock.ts';
+import { acquireEnvironmentLock } from '../../provisioner/locks/environment-lock.ts';
 import { environmentsDir } from '../environments.ts';
 
 const DEFAULT_TIMEOUT_SECONDS = 300;
@@ -33,14 +31,16 @@ export function nodeRemoveCommand(): Command {
       const teardown = isTeardown(env.name, opts.terraformPid);
       const say = (text: string): boolean => process.stdout.write(text);
       // A teardown changes no membership: its resets run side by side. Anything else waits its turn.
-      const unlock = teardown
+      const lock = teardown
         ? undefined
-        : await waitForApplyLock(join(environmentStateDir(env.name), 'apply.lock'), {
-            timeoutMs: opts.wait * 1000,
-            onWait: (held) => say(`[${node}] waiting for its turn: ${held.holder.user}@${held.holder.host} (pid ${held.holder.pid}) holds ${held.file}\n`),
+        : await acquireEnvironmentLock(env, {
+            operation: 'node remove',
+            timeoutSeconds: opts.wait,
+            warn: (message) => say(`WARNING: ${message}\n`),
+            onWait: (held) => say(`[${node}] waiting for its turn: ${held.holder} holds the lock\n`),
           });
       const deadline = setTimeout(() => {
-        unlock?.();
+        void lock?.release();
         process.stderr.write(`herd node remove: WARNING: ${node} (${opts.address}) did not finish within ${opts.timeout}s; it may still be in the cluster. Continuing.\n`);
         process.exit(0);
       }, opts.timeout * 1000);
@@ -48,7 +48,7 @@ export function nodeRemoveCommand(): Command {
         await removeNode({ env, node, address: opts.address, drainTimeoutSeconds: opts.drainTimeout, teardown, console: { isTTY: false, write: say } });
       } finally {
         clearTimeout(deadline);
-        unlock?.();
+        await lock?.release();
       }
     });
 }
