@@ -78,7 +78,7 @@ async function storedState(): Promise<{ serial: number; resources: string[]; tex
   }
 }
 
-const RESOURCES = ['terraform_data.node_removal', 'terraform_data.reconcile'];
+const RESOURCES = ['terraform_data.node_removal', 'terraform_data.reconcile', 'terraform_data.teardown'];
 
 beforeAll(async () => {
   server = await startPostgres({ address: '127.60.0.1', port: 55432, password: CANARY });
