@@ -77,6 +77,16 @@ describe('herd reset', () => {
     expect(r.stderr).toBe('herd: refused: herd reset lab asks for confirmation on a terminal, and there is none: pass --yes to reset without asking.\nNothing was changed.\n');
     expect(r.stdout).toBe('');
   });
+
+  it('on a terminal, refuses an answer that is not the environment name, before it connects', () => {
+    // script(1) gives herd a terminal; the answer is typed into it.
+    const r = spawnSync('script', ['-qec', `node bin/herd.mjs --environments ${dir} reset lab`, '/dev/null'], { cwd: PROJECT_DIR, input: 'labb\n', encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain('herd reset lab resets 3 hosts (lab-cp-1, lab-worker-1, lab-worker-2)');
+    expect(r.stdout).toContain('Type the environment name (lab) to reset it:');
+    expect(r.stdout).toContain('herd: refused: the answer was not "lab".');
+    expect(r.stdout).not.toContain('Connect');
+  });
 });
 
 describe('herd plan before it connects', () => {
