@@ -11,6 +11,7 @@ import { nodeCommand } from './commands/node.ts';
 import { labCommand } from './commands/lab.ts';
 import { resetCommand } from './commands/reset.ts';
 import { teardownBeginsCommand } from './commands/teardown-begins.ts';
+import { locksCommand } from './commands/locks.ts';
 import { runCli } from './run.ts';
 
 const program = new Command('herd')
@@ -27,6 +28,7 @@ const program = new Command('herd')
   .addCommand(nodeCommand())
   .addCommand(resetCommand())
   .addCommand(teardownBeginsCommand())
+  .addCommand(locksCommand())
   .addCommand(kubeconfigCommand())
   .addCommand(forgetHostCommand())
   .addCommand(labCommand());

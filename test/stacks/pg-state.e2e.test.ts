@@ -135,6 +135,18 @@ describe('state in PostgreSQL, shared by two checkouts', () => {
     for (const c of ['a', 'b'] as const) expect((await terraform(c, 'plan', '-detailed-exitcode')).status).toBe(0);
   }, 180_000);
 
+  it('herd locks names the session that holds Terraform’s state lock, which Terraform’s own refusal cannot', async () => {
+    configure('a', 13);
+    const locks = (): Promise<Run> => run('node', ['bin/herd.mjs', 'locks', ENV], checkouts.b);
+    expect((await locks()).out).toBe(`${ENV}: Terraform's state lock (PostgreSQL, ${SCHEMA}.states "default"): free\n${ENV}: herd's lock (PostgreSQL advisory lock): free\n`);
+    let deploying = true;
+    const deploy = apply('a', { PGAPPNAME: 'terraform alice@ws1' }).finally(() => (deploying = false));
+    const seen: string[] = [];
+    while (deploying) seen.push((await locks()).out);
+    expect((await deploy).status).toBe(0);
+    expect(seen.join('')).toMatch(new RegExp(`${ENV}: Terraform's state lock \\(PostgreSQL, ${SCHEMA}.states "default"\\): held by PostgreSQL session "terraform alice@ws1" of user \\S+ from \\S+ since \\d{4}-`));
+  }, 180_000);
+
   it('with -lock-timeout the second deploy waits for the first, then finds nothing to do', async () => {
     configure('a', 12);
     configure('b', 12);

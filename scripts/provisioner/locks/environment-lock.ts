@@ -7,6 +7,18 @@ import { acquireFileLock } from './file-lock.ts';
 import { PG_CONN_STR, acquirePgLock } from './pg-lock.ts';
 import { waitForLock, type HeldLock, type LockHeldError, type LockedOperation } from './holder.ts';
 
+/** The lock of an environment whose state is not in PostgreSQL. */
+export const lockFile = (env: string): string => join(environmentStateDir(env), 'apply.lock');
+
+/** PG_CONN_STR, which an environment with its state in PostgreSQL needs before anything is done. */
+export function pgConnStr(env: Environment): string {
+  const connStr = process.env[PG_CONN_STR];
+  if (connStr === undefined || connStr === '') {
+    throw new ConfigError([{ file: env.file, path: 'state.type', message: `the pg backend reads its connection string from ${PG_CONN_STR}, which is not set; export it (postgres://user:password@host/database) where herd and cdktf run` }]);
+  }
+  return connStr;
+}
+
 export interface EnvironmentLockOptions {
   readonly operation: LockedOperation;
   /** How long to wait for another run to finish; 0 fails at once. */
@@ -27,16 +39,13 @@ export async function acquireEnvironmentLock(env: Environment, options: Environm
   const state = env.spec.state;
   const timeoutMs = options.timeoutSeconds * 1000;
   if (state.type === 'pg') {
-    const connStr = process.env[PG_CONN_STR];
-    if (connStr === undefined || connStr === '') {
-      throw new ConfigError([{ file: env.file, path: 'state.type', message: `the pg backend reads its connection string from ${PG_CONN_STR}, which is not set; export it (postgres://user:password@host/database) where herd and cdktf run` }]);
-    }
+    const connStr = pgConnStr(env);
     return waitForLock(() => acquirePgLock({ env: env.name, operation: options.operation, schema: pgSchemaName(env.name, state), connStr, onLost: options.warn }), timeoutMs, options.onWait);
   }
   if (state.type !== 'local') {
     // S3 and HTTP state services offer herd no lock of its own to hold for a whole run.
     options.warn(`with state.type ${state.type}, herd apply's lock is a file on this machine: it does not stop a herd apply started on another machine (cdktf deploys are still serialized by Terraform's state lock)`);
   }
-  const file = join(environmentStateDir(env.name), 'apply.lock');
+  const file = lockFile(env.name);
   return waitForLock(async () => acquireFileLock(file, options.operation), timeoutMs, options.onWait);
 }

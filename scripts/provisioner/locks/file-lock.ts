@@ -31,7 +31,7 @@ export function acquireFileLock(file: string, operation: LockedOperation): HeldL
         return { release: async () => rmSync(file, { force: true }) };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const other = readHolder(file);
+        const other = fileLockHolder(file);
         if (other !== undefined && (other.host !== holder.host || alive(other.pid))) {
           throw new LockHeldError(describeHolder(other), `Wait for it to finish; if that run is gone, remove ${file}.`);
         }
@@ -44,7 +44,8 @@ export function acquireFileLock(file: string, operation: LockedOperation): HeldL
   }
 }
 
-function readHolder(file: string): Holder | undefined {
+/** Who holds the lock file, as it names its holder; undefined when nobody does. */
+export function fileLockHolder(file: string): Holder | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Holder;
   } catch {

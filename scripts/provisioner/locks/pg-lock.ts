@@ -83,7 +83,7 @@ export async function acquirePgLock(options: PgLockOptions): Promise<HeldLock> {
   const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS locked', [HERD_LOCK_SPACE, key]);
   if (rows[0]?.locked !== true) {
     try {
-      throw new LockHeldError(await holderOf(client, key), 'Wait for it to finish (herd apply --lock-timeout <seconds> waits); the lock goes with that run’s PostgreSQL session.');
+      throw new LockHeldError((await herdLockHolder(client, options.schema)) ?? 'a run that has just finished (try again)', 'Wait for it to finish (herd apply --lock-timeout <seconds> waits); the lock goes with that run’s PostgreSQL session.');
     } finally {
       released = true;
       await client.end();
@@ -99,20 +99,52 @@ export async function acquirePgLock(options: PgLockOptions): Promise<HeldLock> {
   };
 }
 
-/** The session holding herd's lock, from pg_locks and pg_stat_activity; application_name carries who runs it. */
-async function holderOf(client: pg.Client, key: number): Promise<string> {
-  const { rows } = await client.query<{ application_name: string | null; usename: string | null; backend_start: Date | null }>(
-    `SELECT a.application_name, a.usename, a.backend_start
+interface Session {
+  readonly application_name: string | null;
+  readonly usename: string | null;
+  readonly client: string | null;
+  readonly backend_start: Date | null;
+}
+
+/** The session holding an advisory lock, from pg_locks and pg_stat_activity; undefined when none does. */
+async function sessionHolding(client: pg.Client, where: string, values: readonly unknown[]): Promise<Session | undefined> {
+  const { rows } = await client.query<Session>(
+    `SELECT a.application_name, a.usename, host(a.client_addr) AS client, a.backend_start
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-        AND l.classid = $1::int4::oid AND l.objid = $2::int4::oid
+      WHERE l.locktype = 'advisory' AND l.granted AND ${where}
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    [HERD_LOCK_SPACE, key],
+    [...values],
   );
-  const row = rows[0];
-  if (row === undefined) return 'a run that has just finished (try again)';
+  return rows[0];
+}
+
+function describeSession(row: Session): string {
+  const since = row.backend_start?.toISOString();
+  return `PostgreSQL session "${row.application_name ?? ''}" of user ${row.usename ?? '?'}${row.client === null ? '' : ` from ${row.client}`}${since === undefined ? '' : ` since ${since}`}`;
+}
+
+/** Who holds herd's lock on the environment whose state is in `schema`; application_name carries who runs it. */
+export async function herdLockHolder(client: pg.Client, schema: string): Promise<string | undefined> {
+  const row = await sessionHolding(client, 'l.objsubid = 2 AND l.classid = $1::int4::oid AND l.objid = $2::int4::oid', [HERD_LOCK_SPACE, pgLockKey(schema)]);
+  if (row === undefined) return undefined;
   const since = row.backend_start?.toISOString();
   const named = APPLICATION.exec(row.application_name ?? '')?.groups;
-  if (named !== undefined) return describeHolder({ operation: named['operation'] as LockedOperation, user: named['user']!, host: named['host']!, pid: Number(named['pid']), ...(since === undefined ? {} : { since }) });
-  return `PostgreSQL session "${row.application_name ?? ''}" of user ${row.usename ?? '?'}${since === undefined ? '' : ` since ${since}`}`;
+  if (named !== undefined) {
+    return describeHolder({ operation: named['operation'] as LockedOperation, user: named['user']!, host: named['host']!, pid: Number(named['pid']), ...(since === undefined ? {} : { since }) });
+  }
+  return describeSession(row);
+}
+
+/**
+ * Who holds Terraform's lock on the state in `schema`: its pg backend locks
+ * the state's row id (the bigint form: high half in classid, low half in
+ * objid) and records nothing else, so the session is all there is to name;
+ * PGAPPNAME gives it a name. Undefined when no state exists yet or nobody holds it.
+ */
+export async function terraformStateLockHolder(client: pg.Client, schema: string): Promise<string | undefined> {
+  const table = `${client.escapeIdentifier(schema)}.states`;
+  const { rows } = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [table]);
+  if (rows[0]?.exists !== true) return undefined;
+  const row = await sessionHolding(client, `l.objsubid = 1 AND (l.classid::int8 << 32 | l.objid::int8) = (SELECT id FROM ${table} WHERE name = 'default')`, []);
+  return row === undefined ? undefined : describeSession(row);
 }
