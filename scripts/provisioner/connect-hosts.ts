@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Environment } from '../../stacks/environment/load.ts';
 import { ConfigError } from '../../stacks/environment/errors.ts';
-import type { HostAddress } from './remote-host.ts';
+import { RemoteHost, type HostAddress } from './remote-host.ts';
+import type { Reporter } from './report.ts';
+import type { ClusterNode } from '../../stacks/topology/topology.ts';
 import { Dialer, type Hop } from '../ssh/connect.ts';
 import { trustOnFirstUse } from '../ssh/host-key-trust.ts';
 import { knownHostsPath } from '../ssh/known-hosts.ts';
@@ -95,4 +97,24 @@ export async function connectAll(
     throw new ConnectFailedError(failures);
   }
   return { sessions, close };
+}
+
+/**
+ * A run's first phase: every node connected (connectAll), each as a RemoteHost
+ * that reports to `reporter` and times its commands out per ssh.commandTimeoutSeconds.
+ */
+export async function connectNodes(
+  env: Environment,
+  nodes: readonly ClusterNode[],
+  credentials: EnvironmentCredentials,
+  reporter: Reporter,
+  limit: ConnectOptions['limit'],
+): Promise<{ hosts: Map<string, RemoteHost>; close: () => void }> {
+  reporter.phase(`Connect to ${nodes.length} hosts`);
+  const { sessions, close } = await connectAll(env, nodes, credentials, {
+    limit,
+    onFirstContact: (host, fingerprint) => reporter.info(host, `first contact: recorded host key ${fingerprint}`),
+  });
+  const timeoutMs = env.spec.ssh.commandTimeoutSeconds * 1000;
+  return { hosts: new Map(nodes.map((n) => [n.name, new RemoteHost(n, sessions.get(n.name)!, reporter, timeoutMs)])), close };
 }

@@ -5,12 +5,11 @@ import { ConfigError, type ConfigIssue } from '../../stacks/environment/errors.t
 import { computeCluster } from '../../stacks/topology/topology.ts';
 import { renderCluster } from '../../templates/render.ts';
 import { environmentStateDir } from '../../stacks/project.ts';
-import { connectAll, sshCredentials, type EnvironmentCredentials } from './connect-hosts.ts';
+import { connectNodes, sshCredentials, type EnvironmentCredentials } from './connect-hosts.ts';
 import type { Phase, PlannedStep, RunContext } from './context.ts';
 import { probe } from './facts.ts';
 import { hostProblems } from './host-checks.ts';
 import { Redactor } from './redact.ts';
-import { RemoteHost } from './remote-host.ts';
 import { Reporter, type Console } from './report.ts';
 import { prepareNodes } from './phases/prepare-nodes.ts';
 import { initControlPlane } from './phases/init-control-plane.ts';
@@ -104,13 +103,8 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
   const reporter = new Reporter(redactor, logDir, options.console);
   const limit = pLimit(env.spec.provisioner.concurrency);
 
-  reporter.phase(`Connect to ${cluster.nodes.length} hosts`);
-  const { sessions, close } = await connectAll(env, cluster.nodes, credentials, {
-    limit,
-    onFirstContact: (host, fingerprint) => reporter.info(host, `first contact: recorded host key ${fingerprint}`),
-  });
+  const { hosts, close } = await connectNodes(env, cluster.nodes, credentials, reporter, limit);
   try {
-    const hosts = new Map(cluster.nodes.map((n) => [n.name, new RemoteHost(n, sessions.get(n.name)!, reporter, env.spec.ssh.commandTimeoutSeconds * 1000)]));
     const ctx: RunContext = { env, cluster, rendered, reporter, limit, secrets, hosts, facts: new Map() };
 
     reporter.phase('Gather facts');

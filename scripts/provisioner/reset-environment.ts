@@ -7,10 +7,9 @@ import { HERD_DIR } from '../../templates/paths.ts';
 import { SCRIPTS, renderCluster } from '../../templates/render.ts';
 import { acquireEnvironmentLock } from './locks/environment-lock.ts';
 import { clusterScript, toNodeFiles } from './artifacts.ts';
-import { connectAll, sshCredentials } from './connect-hosts.ts';
+import { connectNodes, sshCredentials } from './connect-hosts.ts';
 import type { PlannedStep, RunContext } from './context.ts';
 import { Redactor } from './redact.ts';
-import { RemoteHost } from './remote-host.ts';
 import { Reporter, type Console } from './report.ts';
 import { runSteps } from './run-steps.ts';
 
@@ -40,13 +39,8 @@ export async function resetEnvironment(options: ResetOptions): Promise<{ logDir:
     const reporter = new Reporter(new Redactor(), logDir, options.console);
     const limit = pLimit(env.spec.provisioner.concurrency);
 
-    reporter.phase(`Connect to ${cluster.nodes.length} hosts`);
-    const { sessions, close } = await connectAll(env, cluster.nodes, credentials, {
-      limit,
-      onFirstContact: (host, fingerprint) => reporter.info(host, `first contact: recorded host key ${fingerprint}`),
-    });
+    const { hosts, close } = await connectNodes(env, cluster.nodes, credentials, reporter, limit);
     try {
-      const hosts = new Map(cluster.nodes.map((n) => [n.name, new RemoteHost(n, sessions.get(n.name)!, reporter, env.spec.ssh.commandTimeoutSeconds * 1000)]));
       const ctx: RunContext = { env, cluster, rendered, reporter, limit, secrets: {}, hosts, facts: new Map() };
       const script = toNodeFiles([clusterScript(rendered, SCRIPTS.resetNode)]);
       const reset = async ({ host }: PlannedStep): Promise<void> => {
