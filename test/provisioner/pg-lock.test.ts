@@ -53,7 +53,7 @@ describe('herd apply lock in PostgreSQL', () => {
     await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'herd apply lab %'");
     await admin.end();
     await expect.poll(() => lost.length).toBe(1);
-    expect(lost[0]).toContain("lost the PostgreSQL session that holds herd apply's lock on lab");
+    expect(lost[0]).toContain("lost the PostgreSQL session that holds herd's lock on lab");
     await (await acquirePgLock(options('herd_lab'))).release();
     await lock.release();
   });
@@ -64,7 +64,7 @@ describe('herd apply lock in PostgreSQL', () => {
       () => new Error('the lock was taken'),
       (err: unknown) => err as Error,
     );
-    expect(error.message).toMatch(/^cannot reach PostgreSQL \(PG_CONN_STR\) to take herd apply's lock on lab: connect ECONNREFUSED 127\.61\.0\.1:55439/);
+    expect(error.message).toMatch(/^cannot reach PostgreSQL \(PG_CONN_STR\) to take herd's lock on lab: connect ECONNREFUSED 127\.61\.0\.1:55439/);
     expect(error.message).not.toContain(PASSWORD);
   });
 

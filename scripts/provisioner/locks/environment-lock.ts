@@ -44,7 +44,7 @@ export async function acquireEnvironmentLock(env: Environment, options: Environm
   }
   if (state.type !== 'local') {
     // S3 and HTTP state services offer herd no lock of its own to hold for a whole run.
-    options.warn(`with state.type ${state.type}, herd apply's lock is a file on this machine: it does not stop a herd apply started on another machine (cdktf deploys are still serialized by Terraform's state lock)`);
+    options.warn(`with state.type ${state.type}, herd's lock is a file on this machine: it does not stop a herd run started on another machine (cdktf deploys are still serialized by Terraform's state lock)`);
   }
   const file = lockFile(env.name);
   return waitForLock(async () => acquireFileLock(file, options.operation), timeoutMs, options.onWait);

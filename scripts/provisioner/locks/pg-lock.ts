@@ -3,7 +3,7 @@ import pg from 'pg';
 import { parse, toClientConfig } from 'pg-connection-string';
 import { LockHeldError, describeHolder, me, type HeldLock, type LockedOperation } from './holder.ts';
 
-// herd apply's lock for environments whose state is in PostgreSQL: a session
+// herd's lock (apply, reset, node removal) for environments whose state is in PostgreSQL: a session
 // advisory lock in the same database as Terraform's state, held by one
 // connection for the whole run. It goes when the session goes, so a run that
 // dies (or a machine that vanishes) never leaves a stale lock behind.
@@ -72,12 +72,12 @@ export async function acquirePgLock(options: PgLockOptions): Promise<HeldLock> {
   client.on('error', (err) => {
     if (released) return;
     released = true;
-    options.onLost(`lost the PostgreSQL session that holds herd apply's lock on ${options.env} (${err.message}); this run goes on, but another herd apply could start now`);
+    options.onLost(`lost the PostgreSQL session that holds herd's lock on ${options.env} (${err.message}); this run goes on, but another herd run could start now`);
   });
   try {
     await client.connect();
   } catch (err) {
-    throw new Error(`cannot reach PostgreSQL (${PG_CONN_STR}) to take herd apply's lock on ${options.env}: ${(err as Error).message}`);
+    throw new Error(`cannot reach PostgreSQL (${PG_CONN_STR}) to take herd's lock on ${options.env}: ${(err as Error).message}`);
   }
   const key = pgLockKey(options.schema);
   const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS locked', [HERD_LOCK_SPACE, key]);
