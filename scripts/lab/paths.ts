@@ -2,8 +2,6 @@ import { join, resolve } from 'node:path';
 
 /** The repository root: the lab binds its code into every host from here. */
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
-/** Where `herd lab up` keeps the lab of the `lab` environment. */
-export const DEFAULT_LAB_DIR = join(REPO_ROOT, '.herd/lab');
 /** scripts/lab, bound read-only into every host. */
 export const LAB_CODE_DIR = import.meta.dirname;
 
