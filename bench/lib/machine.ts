@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
-import { childrenOf } from '../../scripts/lab/processes.ts';
+import { childrenOf, statFields } from '../../scripts/lab/processes.ts';
 
 function firstLine(command: string, args: string[]): string {
   const r = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
@@ -29,14 +28,10 @@ const CLOCK_TICKS = 100;
 
 /** utime, stime, cutime, cstime of one process (the last two: its reaped children), in seconds. */
 function cpuOf(pid: number | 'self'): { own: number; children: number } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which may hold spaces: state is field 3, utime 14 … cstime 17.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-    return { own: (fields[11]! + fields[12]!) / CLOCK_TICKS, children: (fields[13]! + fields[14]!) / CLOCK_TICKS };
-  } catch {
-    return { own: 0, children: 0 };
-  }
+  const fields = statFields(pid)?.map(Number);
+  if (!fields) return { own: 0, children: 0 };
+  // utime is field 14 … cstime field 17.
+  return { own: (fields[11]! + fields[12]!) / CLOCK_TICKS, children: (fields[13]! + fields[14]!) / CLOCK_TICKS };
 }
 
 /**

@@ -12,15 +12,23 @@ export interface HostProcess {
   readonly startTime: string;
 }
 
-/** Field 22 of /proc/PID/stat (start time in clock ticks since boot), or undefined if gone. */
-export function startTimeOf(pid: number): string | undefined {
+/**
+ * The fields of /proc/PID/stat from field 3 (state) on, so field n is at
+ * index n - 3; undefined if the process is gone.
+ */
+export function statFields(pid: number | 'self'): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks since boot), or undefined if gone. */
+export function startTimeOf(pid: number): string | undefined {
+  return statFields(pid)?.[19];
 }
 
 /** Whether our process still runs: same PID, same start time, and not a zombie waiting to be reaped. */
@@ -83,10 +91,5 @@ export async function killAndWait(pids: readonly number[], timeoutMs = 10_000): 
 }
 
 function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
+  return statFields(pid)?.[0] === 'Z';
 }
