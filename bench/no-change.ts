@@ -2,24 +2,24 @@
 // `npx cdktf deploy` against `terraform apply` alone on the same synthesized
 // stack, i.e. what herd adds over Terraform's own no-op.
 import type { LabCluster } from './lib/lab-cluster.ts';
-import { herdApply, runCommand, timedCommand } from './lib/herd-cli.ts';
+import { herdApply, runCommand } from './lib/herd-cli.ts';
 import { formatSeconds, sample, type Sample } from './lib/stats.ts';
 
 export function noChangeBenchmark(cluster: LabCluster, runs: number): string[] {
   const nodes = cluster.workers + 1;
-  const terraform = (): number => timedCommand('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], cluster.stackDir);
-  const cdktf = (): number => timedCommand('npx', ['cdktf', 'deploy', cluster.env, '--auto-approve'], cluster.projectDir);
+  const terraform = (): { seconds: number; out: string } => runCommand('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], cluster.stackDir);
+  const cdktf = (): { seconds: number; out: string } => runCommand('npx', ['cdktf', 'deploy', cluster.env, '--auto-approve'], cluster.projectDir);
   const herd = (): number => herdApply(cluster.projectDir, cluster.env);
   // Warm-up, the first of each paying for cold caches; it also proves that there is nothing to change.
-  const plan = runCommand('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], cluster.stackDir).out;
+  const plan = terraform().out;
   if (!plan.includes('No changes.')) throw new Error(`terraform apply on the converged stack was not a no-op:\n${plan.slice(-2000)}`);
-  const deploy = runCommand('npx', ['cdktf', 'deploy', cluster.env, '--auto-approve'], cluster.projectDir).out;
+  const deploy = cdktf().out;
   if (!/No changes/.test(deploy)) throw new Error(`cdktf deploy on the converged stack was not a no-op:\n${deploy.slice(-2000)}`);
   herd();
   const times = { terraform: [] as number[], cdktf: [] as number[], herd: [] as number[] };
   for (let i = 0; i < runs; i++) {
-    times.terraform.push(terraform());
-    times.cdktf.push(cdktf());
+    times.terraform.push(terraform().seconds);
+    times.cdktf.push(cdktf().seconds);
     times.herd.push(herd());
   }
   const tf = sample(times.terraform);
