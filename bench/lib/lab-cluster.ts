@@ -30,6 +30,10 @@ export async function startLabCluster(env: string, net: number, nodes: number, s
   const work = mkdtempSync(join(tmpdir(), `herd-bench-${env}-`));
   const project = copyProject(join(work, 'project'));
   const lab = await startLab({ stateDir: join(work, 'lab'), hosts: labHosts(env, net, 1, nodes - 1 + spareWorkers), concurrency: 16 });
+  const stop = async (): Promise<void> => {
+    await lab.stop();
+    rmSync(work, { recursive: true, force: true });
+  };
   let file: LabEnvironment | undefined;
   try {
     file = labEnvironment(env, project.environmentsDir, lab, net);
@@ -47,10 +51,7 @@ export async function startLabCluster(env: string, net: number, nodes: number, s
       synthesize() {
         herdApp({ outdir, environmentsDir: project.environmentsDir, environments: [env] }).synth();
       },
-      async stop() {
-        await lab.stop();
-        rmSync(work, { recursive: true, force: true });
-      },
+      stop,
     };
     cluster.setWorkers(nodes - 1);
     cluster.synthesize();
@@ -58,8 +59,7 @@ export async function startLabCluster(env: string, net: number, nodes: number, s
     timedCommand('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], cluster.stackDir);
     return cluster;
   } catch (err) {
-    await lab.stop();
-    rmSync(work, { recursive: true, force: true });
+    await stop();
     throw err;
   }
 }
