@@ -7,7 +7,7 @@
  * Addresses 127.77.x.y, clear of the lab environment and of the lab tests.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { Client } from 'ssh2';
@@ -52,7 +52,7 @@ try {
   await stopLab(stateDir);
   const t3 = Date.now();
   process.stdout.write(
-    `${count} lab hosts on ${(await import('node:os')).cpus().length} CPUs (start concurrency ${concurrency}):\n` +
+    `${count} lab hosts on ${cpus().length} CPUs (start concurrency ${concurrency}):\n` +
       `  start, every sshd answering: ${seconds(t1 - t0)}\n` +
       `  hostname over SSH on every host (ssh2, 50 at a time): ${seconds(t2 - t1)}\n` +
       `  start + hostname everywhere: ${seconds(t2 - t0)}\n` +

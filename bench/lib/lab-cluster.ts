@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type Lab } from '../../scripts/lab/lab.ts';
-import { labEnvironment, labHosts, type LabEnvironment } from '../../scripts/lab/environment-file.ts';
+import { labEnvironment, labHosts } from '../../scripts/lab/environment-file.ts';
 import { herdApp } from '../../stacks/app.ts';
 import { copyProject } from './project-copy.ts';
 import { timedCommand } from './herd-cli.ts';
@@ -34,9 +34,8 @@ export async function startLabCluster(env: string, net: number, nodes: number, s
     await lab.stop();
     rmSync(work, { recursive: true, force: true });
   };
-  let file: LabEnvironment | undefined;
   try {
-    file = labEnvironment(env, project.environmentsDir, lab, net);
+    const file = labEnvironment(env, project.environmentsDir, lab, net);
     const outdir = join(project.dir, 'cdktf.out');
     const cluster: LabCluster = {
       env,
@@ -45,7 +44,7 @@ export async function startLabCluster(env: string, net: number, nodes: number, s
       lab,
       workers: nodes - 1,
       setWorkers(count) {
-        file!.write({ controlPlanes: 1, workers: count });
+        file.write({ controlPlanes: 1, workers: count });
         cluster.workers = count;
       },
       synthesize() {

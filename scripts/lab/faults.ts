@@ -1,7 +1,7 @@
-import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import type { LabPaths } from './paths.ts';
 import { waitForSsh } from './probe.ts';
-import { hostControl, NODE_PATH } from './sandbox.ts';
+import { hostControl, NODE_PATH, writeWorldWritable } from './sandbox.ts';
 
 /**
  * Faults a test can put on a lab host.
@@ -41,8 +41,7 @@ export function readFaults(paths: LabPaths, host: string): FaultsFile {
 function writeFaults(paths: LabPaths, host: string, faults: FaultsFile): void {
   const file = paths.faultsFile(host);
   // Simulators running as the login user count `remaining` down too.
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(faults, null, 2)}\n`, { mode: 0o666 });
-  chmodSync(`${file}.tmp`, 0o666);
+  writeWorldWritable(`${file}.tmp`, `${JSON.stringify(faults, null, 2)}\n`);
   renameSync(`${file}.tmp`, file);
 }
 

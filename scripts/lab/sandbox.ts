@@ -69,12 +69,14 @@ function prepareHostDir(ctx: SandboxContext, host: HostIdentity): void {
   chmodSync(paths.ioDir(host.name), 0o777);
   writeHostSeed(paths.seedDir(host.name), host);
   writeFileSync(join(paths.ioDir(host.name), 'host.json'), `${JSON.stringify({ name: host.name, address: host.address, user: host.user })}\n`, { mode: 0o644 });
-  for (const file of [paths.journalFile(host.name), paths.sshdLog(host.name)]) {
-    writeFileSync(file, '', { mode: 0o666 });
-    chmodSync(file, 0o666);
-  }
-  writeFileSync(paths.faultsFile(host.name), `${JSON.stringify({ connection: null, commands: [] })}\n`, { mode: 0o666 });
-  chmodSync(paths.faultsFile(host.name), 0o666);
+  for (const file of [paths.journalFile(host.name), paths.sshdLog(host.name)]) writeWorldWritable(file, '');
+  writeWorldWritable(paths.faultsFile(host.name), `${JSON.stringify({ connection: null, commands: [] })}\n`);
+}
+
+/** A file every user of a lab host writes to (simulators run as the login user too); chmod because the umask trims the mode. */
+export function writeWorldWritable(file: string, content: string): void {
+  writeFileSync(file, content, { mode: 0o666 });
+  chmodSync(file, 0o666);
 }
 
 /**
