@@ -19,6 +19,7 @@ import { versionSkewIssues } from './upgrade-plan.ts';
 import { applyCalico } from './phases/apply-calico.ts';
 import { verify } from './phases/verify.ts';
 import { readClusterView } from './cluster-view.ts';
+import { spaceProblems } from './space.ts';
 import { acquireEnvironmentLock } from './locks/environment-lock.ts';
 import { PG_CONN_STR, pgConnectionSecrets } from './locks/pg-lock.ts';
 import { NothingChangedError } from './refused.ts';
@@ -120,6 +121,9 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
     const phases = PHASES(options.verifyTimeoutMs ?? 300_000);
     const plan = phases.map((phase) => ({ phase, steps: phase.plan(ctx) }));
     printPlan(reporter, plan);
+    // A full disk is known now, not half-way through, after other hosts have changed.
+    const short = spaceProblems(ctx, plan);
+    if (short.length > 0) throw new HostsNotSuitableError(short);
     if (!options.dryRun) {
       for (const { phase, steps } of plan) {
         if (steps.length === 0) continue;

@@ -13,8 +13,9 @@ host_dir=$1
 
 # The upper layer lives on a tmpfs: overlayfs refuses an upper directory on the
 # same file system as a lower layer that contains it, and a tmpfs is gone with the host.
+# Its size is a limit, not an allocation: room for what a real node needs free (herd checks).
 mnt=$host_dir/mnt
-mount -t tmpfs -o size=2g,mode=755 herd-lab "$mnt"
+mount -t tmpfs -o size=8g,mode=755 herd-lab "$mnt"
 mkdir -p "$mnt/upper" "$mnt/work" "$mnt/root"
 mount -t overlay herd-lab -o "lowerdir=/,upperdir=$mnt/upper,workdir=$mnt/work" "$mnt/root"
 root=$mnt/root
