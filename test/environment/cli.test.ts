@@ -32,7 +32,7 @@ describe('herd validate', () => {
     const run = spawnSync(HERD, ['validate', '--environments', join(BROKEN, 'peer-is-node'), 'broken'], { encoding: 'utf8' });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(
-      `${join(BROKEN, 'peer-is-node', 'broken.yaml')}:7: calico.bgp.peers[0].address: 10.20.0.15 is node broken-general-1's address`,
+      `${join(BROKEN, 'peer-is-node', 'broken.yaml')}:8: calico.bgp.peers[0].address: 10.20.0.15 is node broken-general-1's address`,
     );
     expect(run.stderr).toContain('nothing was changed');
   });
