@@ -113,7 +113,7 @@ function sameAddressMessage(claim: Claim, other: Claim): string {
 }
 
 /** Single addresses: equal ones, and ones herd would hand to a future node when its pool grows. */
-function singleCollisions(env: string, spec: EnvironmentSpec): AddressIssue[] {
+export function singleCollisions(env: string, spec: EnvironmentSpec): AddressIssue[] {
   const endpoint = spec.controlPlane.endpoint;
   const claims: Claim[] = [
     single('gateway', ['network', 'gateway'], 'the gateway', spec.network.gateway),
@@ -159,7 +159,7 @@ interface RangeClaim {
 }
 
 /** Networks and ranges: the node, pod and service networks, Calico's pools and what the routers learn. */
-function rangeCollisions(spec: EnvironmentSpec): AddressIssue[] {
+export function rangeCollisions(_env: string, spec: EnvironmentSpec): AddressIssue[] {
   const issues: AddressIssue[] = [];
   const fixed: RangeClaim[] = [
     { path: ['network', 'cidr'], what: 'network.cidr', net: parseNetwork(spec.network.cidr) },
@@ -222,7 +222,4 @@ function overlap(a: Ipv4Network, b: Ipv4Network): boolean {
   return a.first <= b.last && b.first <= a.last;
 }
 
-export function addressCollisions(env: string, spec: EnvironmentSpec): AddressIssue[] {
-  return [...singleCollisions(env, spec), ...rangeCollisions(spec)];
-}
 

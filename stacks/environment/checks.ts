@@ -2,7 +2,7 @@ import type { EnvironmentSpec } from './schema.ts';
 import { contains, ipv4ToInt, isReservedInNetwork, parseNetwork } from './net.ts';
 import { SUPPORTED_KUBERNETES_MINORS, kubernetesMinor } from './versions.ts';
 import { controlPlaneAntiAffinity } from './anti-affinity.ts';
-import { addressCollisions } from './addresses.ts';
+import { rangeCollisions, singleCollisions } from './addresses.ts';
 import { networkSizeIssues } from './network-sizes.ts';
 import { Unparsed } from './partial.ts';
 import { CONTROL_PLANE_BLOCK, CONTROL_PLANE_POOL, addressOf, nodeSlots } from '../topology/topology.ts';
@@ -263,7 +263,8 @@ const CHECKS: readonly Check[] = [
   staticHosts,
   nodeAddresses,
   apiEndpoint,
-  addressCollisions,
+  singleCollisions,
+  rangeCollisions,
   ipPools,
   bgp,
   guestBootstrap,

@@ -32,7 +32,7 @@ export function herdError(issue: z.core.$ZodRawIssue): string | undefined {
     case 'invalid_type': {
       const expected = String(issue.expected);
       const what = WHAT[expected] ?? expected;
-      if (issue.input === undefined) return `is required: ${what}`;
+      if (issue.input === undefined) return 'is required';
       if (expected === 'int' && typeof issue.input === 'number') return `must be a whole number, not ${issue.input}`;
       if ((expected === 'number' || expected === 'int') && typeof issue.input === 'string' && issue.input.trim() !== '' && !Number.isNaN(Number(issue.input))) {
         return `must be a number: write ${issue.input.trim()} without quotes`;
