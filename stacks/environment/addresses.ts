@@ -1,5 +1,6 @@
 import type { EnvironmentSpec } from './schema.ts';
 import { ipv4ToInt, parseNetwork, type Ipv4Network } from './net.ts';
+import { readable, readableEach } from './partial.ts';
 import { CONTROL_PLANE_BLOCK, CONTROL_PLANE_POOL, addressOf, nodeName, nodeSlots, type NodeSlot } from '../topology/topology.ts';
 
 // Every address herd places or is given, checked against every other where a collision would
@@ -46,17 +47,20 @@ function ownerOf(claim: Claim): string {
   return claim.role === 'node' ? `${claim.owner}'s address` : claim.owner;
 }
 
-function nodeClaims(spec: EnvironmentSpec, slots: readonly NodeSlot[]): Claim[] {
+function nodeClaims(spec: EnvironmentSpec, slots: readonly NodeSlot[]): (Claim | undefined)[] {
   if (spec.infrastructure.type === 'static') {
     // Spare hosts count too: raising a count gives them a node.
-    return spec.infrastructure.hosts.map((h, i) => single('node', ['infrastructure', 'hosts', i, 'address'], h.name, h.address));
+    const hosts = spec.infrastructure.hosts;
+    return readableEach(hosts, (i) => single('node', ['infrastructure', 'hosts', i, 'address'], hosts[i]!.name, hosts[i]!.address));
   }
-  return slots.flatMap((slot) => {
-    const address = addressOf(slot, spec);
-    if (address === undefined) return [];
-    const pinned = spec.network.addresses[slot.name] !== undefined;
-    return [single('node', pinned ? ['network', 'addresses', slot.name] : ['network', 'allocation'], slot.name, address)];
-  });
+  return slots.map((slot) =>
+    readable(() => {
+      const address = addressOf(slot, spec);
+      if (address === undefined) return undefined;
+      const pinned = spec.network.addresses[slot.name] !== undefined;
+      return single('node', pinned ? ['network', 'addresses', slot.name] : ['network', 'allocation'], slot.name, address);
+    }),
+  );
 }
 
 function blocks(env: string, spec: EnvironmentSpec): Block[] {
@@ -115,13 +119,17 @@ function sameAddressMessage(claim: Claim, other: Claim): string {
 /** Single addresses: equal ones, and ones herd would hand to a future node when its pool grows. */
 export function singleCollisions(env: string, spec: EnvironmentSpec): AddressIssue[] {
   const endpoint = spec.controlPlane.endpoint;
-  const claims: Claim[] = [
-    single('gateway', ['network', 'gateway'], 'the gateway', spec.network.gateway),
-    ...spec.network.dnsServers.map((d, i) => single('dns', ['network', 'dnsServers', i], `DNS server network.dnsServers[${i}]`, d)),
+  // An entry the schema rejected is left out; the others are still checked against each other.
+  const claims = [
+    readable(() => single('gateway', ['network', 'gateway'], 'the gateway', spec.network.gateway)),
+    ...readableEach(spec.network.dnsServers, (i) => single('dns', ['network', 'dnsServers', i], `DNS server network.dnsServers[${i}]`, spec.network.dnsServers[i]!)),
     ...nodeClaims(spec, nodeSlots(env, spec)),
-    ...(endpoint.type === 'firstNode' ? [] : [single('endpoint', ['controlPlane', 'endpoint', 'address'], `the API endpoint's address (${endpoint.type})`, endpoint.address)]),
-    ...spec.calico.bgp.peers.map((p, i) => single('peer', ['calico', 'bgp', 'peers', i, 'address'], `BGP peer ${p.name} (calico.bgp.peers[${i}])`, p.address)),
-  ];
+    readable(() => (endpoint.type === 'firstNode' ? undefined : single('endpoint', ['controlPlane', 'endpoint', 'address'], `the API endpoint's address (${endpoint.type})`, endpoint.address))),
+    ...readableEach(spec.calico.bgp.peers, (i) => {
+      const peer = spec.calico.bgp.peers[i]!;
+      return single('peer', ['calico', 'bgp', 'peers', i, 'address'], `BGP peer ${peer.name} (calico.bgp.peers[${i}])`, peer.address);
+    }),
+  ].filter((c): c is Claim => c !== undefined);
 
   const issues: AddressIssue[] = [];
   const byAddress = new Map<number, Claim[]>();
@@ -210,11 +218,13 @@ export function rangeCollisions(_env: string, spec: EnvironmentSpec): AddressIss
 function outsideAddresses(spec: EnvironmentSpec): Claim[] {
   const net = parseNetwork(spec.network.cidr);
   const endpoint = spec.controlPlane.endpoint;
+  const dns = spec.network.dnsServers;
+  const peers = spec.calico.bgp.peers;
   const claims = [
-    ...spec.network.dnsServers.map((d, i) => single('dns', ['network', 'dnsServers', i], `DNS server network.dnsServers[${i}]`, d)),
-    ...(endpoint.type === 'firstNode' ? [] : [single('endpoint', ['controlPlane', 'endpoint', 'address'], 'the API endpoint', endpoint.address)]),
-    ...spec.calico.bgp.peers.map((p, i) => single('peer', ['calico', 'bgp', 'peers', i, 'address'], `BGP peer ${p.name}`, p.address)),
-  ];
+    ...readableEach(dns, (i) => single('dns', ['network', 'dnsServers', i], `DNS server network.dnsServers[${i}]`, dns[i]!)),
+    readable(() => (endpoint.type === 'firstNode' ? undefined : single('endpoint', ['controlPlane', 'endpoint', 'address'], 'the API endpoint', endpoint.address))),
+    ...readableEach(peers, (i) => single('peer', ['calico', 'bgp', 'peers', i, 'address'], `BGP peer ${peers[i]!.name}`, peers[i]!.address)),
+  ].filter((c): c is Claim => c !== undefined);
   return claims.filter((c) => c.first < net.first || c.first > net.last);
 }
 

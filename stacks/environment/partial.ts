@@ -14,6 +14,24 @@ export class Unparsed extends Error {
   }
 }
 
+/**
+ * What `read` returns, or undefined when it reads a value the schema rejected: a check that gathers
+ * many entries (every address of the plan) leaves out the unreadable one and checks the others.
+ */
+export function readable<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof Unparsed) return undefined;
+    throw err;
+  }
+}
+
+/** readable() for each entry of a list, by index: reading an entry to pass it on would already stop. */
+export function readableEach<T>(list: readonly unknown[], read: (i: number) => T | undefined): (T | undefined)[] {
+  return Array.from({ length: list.length }, (_, i) => readable(() => read(i)));
+}
+
 /** Paths of rejected values, as a tree keyed by the string form of each step. */
 export class RejectedPaths {
   private readonly children = new Map<string, RejectedPaths>();

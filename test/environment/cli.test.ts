@@ -107,9 +107,16 @@ describe('herd validate', () => {
 
   it('runs the cross-field checks past a schema error, and none that reads the rejected value', () => {
     const dir = mkdtempSync(join(tmpdir(), 'herd-validate-'));
-    // The gateway is not an address: its own checks (inside the network, not a node's) cannot run;
-    // the pod network still overlaps the node network.
-    writeFileSync(join(dir, 'two.yaml'), `extends: ${join(BROKEN, '_base.yaml')}\nnetwork: { gateway: 10.20.0.one }\nkubernetes: { podCidr: 10.20.0.0/16 }\n`);
+    // The gateway and the second DNS server are not addresses: the checks of those two cannot run;
+    // the pod network still overlaps the node network, and the peer is still a node's address.
+    const lines = [
+      `extends: ${join(BROKEN, '_base.yaml')}`,
+      'network: { gateway: 10.20.0.one, dnsServers: [10.0.0.53, 10.0.0.5a] }',
+      'kubernetes: { podCidr: 10.20.0.0/16 }',
+      'calico: { bgp: { peers: [{ name: tor, address: 10.20.0.15, asNumber: 65001 }] } }',
+      '',
+    ];
+    writeFileSync(join(dir, 'two.yaml'), lines.join('\n'));
     let error: unknown;
     try {
       loadEnvironment(join(dir, 'two.yaml'));
@@ -119,6 +126,8 @@ describe('herd validate', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
       'network.gateway: must be an IPv4 address such as 10.0.0.5',
+      'network.dnsServers[1]: must be an IPv4 address such as 10.0.0.5',
+      "calico.bgp.peers[0].address: 10.20.0.15 is node two-general-1's address; a BGP peer is a router or load balancer outside the cluster",
       'kubernetes.podCidr: 10.20.0.0/16 overlaps network.cidr (10.20.0.0/24); node, pod and service networks must be disjoint',
     ]);
   });
