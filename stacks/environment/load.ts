@@ -162,7 +162,7 @@ function zodIssueToConfigIssues(
       ? invisibleHint(value)
       : typeof lastKey === 'string' && invisibleHint(lastKey) !== ''
         ? invisibleHint(lastKey)
-        : yamlReadingHint(value, sourceText(chain, issue.path));
+        : yamlReadingHint(value, sourceText(chain, issue.path), issue.message.startsWith('must be text,'));
   return [locate(issue.path, `${issue.message}${hint}`)];
 }
 

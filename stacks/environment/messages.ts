@@ -70,7 +70,7 @@ export function herdError(issue: z.core.$ZodRawIssue): string | undefined {
           ? `is required: one of ${allowed.join(', ')}`
           : `must be one of ${allowed.join(', ')}, not ${describeValue(given)}${didYouMean(String(given), allowed)}`;
       }
-      return undefined;
+      return 'has none of the forms this field allows (see the field reference in the README)';
     }
     default:
       return undefined;
@@ -141,8 +141,9 @@ export function invisibleHint(text: string): string {
  * A hint for a value YAML read differently from how it was written: `version: 3.30` is the number
  * 3.3 and `version: 1.10` the number 1.1, which is not what the operator meant.
  */
-export function yamlReadingHint(value: unknown, source: string | undefined): string {
+export function yamlReadingHint(value: unknown, source: string | undefined, textWanted: boolean): string {
   if (source === undefined || (typeof value !== 'number' && typeof value !== 'boolean')) return '';
   const written = source.trim();
-  return String(value) === written ? '' : `; YAML reads ${written} as the ${typeof value} ${String(value)}: put it in quotes, "${written}", to keep it as written`;
+  if (String(value) !== written) return `; YAML reads ${written} as the ${typeof value} ${String(value)}: put it in quotes, "${written}", to keep it as written`;
+  return textWanted ? `: put it in quotes, "${written}"` : '';
 }

@@ -430,7 +430,9 @@ const provisioner = z.strictObject({
 });
 
 const WORKER_BATCH_SIZE = 'must be a count of nodes such as 2, or a percentage of each pool from 1% to 100% such as "25%"';
-const workerBatchSize = z.union([z.number().int().min(1, { message: WORKER_BATCH_SIZE }), z.string().regex(/^([1-9][0-9]?|100)%$/, { message: WORKER_BATCH_SIZE })]);
+const workerBatchSize = z.union([z.number().int().min(1, { message: WORKER_BATCH_SIZE }), z.string().regex(/^([1-9][0-9]?|100)%$/, { message: WORKER_BATCH_SIZE })], {
+  error: WORKER_BATCH_SIZE,
+});
 
 const upgrade = z.strictObject({
   workerBatchSize: workerBatchSize
