@@ -1,5 +1,5 @@
 import type { EnvironmentSpec } from './schema.ts';
-import { ipv4ToInt, parseNetwork, type Ipv4Network } from './net.ts';
+import { ipv4ToInt, overlaps, parseNetwork, type Ipv4Network } from './net.ts';
 import { readable, readableEach } from './partial.ts';
 import { CONTROL_PLANE_BLOCK, CONTROL_PLANE_POOL, addressOf, nodeName, nodeSlots, type NodeSlot } from '../topology/topology.ts';
 
@@ -169,35 +169,37 @@ interface RangeClaim {
 /** Networks and ranges: the node, pod and service networks, Calico's pools and what the routers learn. */
 export function rangeCollisions(_env: string, spec: EnvironmentSpec): AddressIssue[] {
   const issues: AddressIssue[] = [];
-  const fixed: RangeClaim[] = [
-    { path: ['network', 'cidr'], what: 'network.cidr', net: parseNetwork(spec.network.cidr) },
-    { path: ['kubernetes', 'podCidr'], what: 'kubernetes.podCidr', net: parseNetwork(spec.kubernetes.podCidr) },
-    { path: ['kubernetes', 'serviceCidr'], what: 'kubernetes.serviceCidr', net: parseNetwork(spec.kubernetes.serviceCidr) },
-  ];
+  const network = (path: PropertyKey[], what: string, cidr: () => string): RangeClaim | undefined => readable(() => ({ path, what, net: parseNetwork(cidr()) }));
+  const present = (claims: (RangeClaim | undefined)[]): RangeClaim[] => claims.filter((c): c is RangeClaim => c !== undefined);
+  const fixed = present([
+    network(['network', 'cidr'], 'network.cidr', () => spec.network.cidr),
+    network(['kubernetes', 'podCidr'], 'kubernetes.podCidr', () => spec.kubernetes.podCidr),
+    network(['kubernetes', 'serviceCidr'], 'kubernetes.serviceCidr', () => spec.kubernetes.serviceCidr),
+  ]);
   for (let i = 0; i < fixed.length; i++) {
     for (let j = i + 1; j < fixed.length; j++) {
       const a = fixed[i]!;
       const b = fixed[j]!;
-      if (overlap(a.net, b.net)) issues.push({ path: b.path, message: `${b.net.cidr} overlaps ${a.what} (${a.net.cidr}); node, pod and service networks must be disjoint` });
+      if (overlaps(a.net, b.net)) issues.push({ path: b.path, message: `${b.net.cidr} overlaps ${a.what} (${a.net.cidr}); node, pod and service networks must be disjoint` });
     }
   }
 
   // Calico refuses a pool that overlaps another (IPPool validation).
-  const pools = (spec.calico.ipPools ?? []).map((p, i) => ({ path: ['calico', 'ipPools', i, 'cidr'], what: `calico.ipPools[${i}] (${p.name})`, net: parseNetwork(p.cidr) }));
+  const ipPools = spec.calico.ipPools ?? [];
+  const pools = present(readableEach(ipPools, (i) => ({ path: ['calico', 'ipPools', i, 'cidr'], what: `calico.ipPools[${i}] (${ipPools[i]!.name})`, net: parseNetwork(ipPools[i]!.cidr) })));
   pools.forEach((pool, j) => {
-    const earlier = pools.slice(0, j).find((p) => overlap(p.net, pool.net));
+    const earlier = pools.slice(0, j).find((p) => overlaps(p.net, pool.net));
     if (earlier !== undefined) issues.push({ path: pool.path, message: `${pool.net.cidr} overlaps ${earlier.what} (${earlier.net.cidr}); Calico refuses overlapping IP pools` });
   });
 
   // Service ranges the nodes advertise: the routers send those addresses to the cluster.
   const advertise = spec.calico.bgp.advertise;
-  const advertised: RangeClaim[] = [
-    ...advertise.serviceExternalIps.map((c, i) => ({ path: ['calico', 'bgp', 'advertise', 'serviceExternalIps', i], what: `calico.bgp.advertise.serviceExternalIps[${i}]`, net: parseNetwork(c) })),
-    ...advertise.serviceLoadBalancerIps.map((c, i) => ({ path: ['calico', 'bgp', 'advertise', 'serviceLoadBalancerIps', i], what: `calico.bgp.advertise.serviceLoadBalancerIps[${i}]`, net: parseNetwork(c) })),
-  ];
-  const singles = outsideAddresses(spec);
+  const advertisedList = (key: 'serviceExternalIps' | 'serviceLoadBalancerIps'): (RangeClaim | undefined)[] =>
+    readableEach(advertise[key], (i) => ({ path: ['calico', 'bgp', 'advertise', key, i], what: `calico.bgp.advertise.${key}[${i}]`, net: parseNetwork(advertise[key][i]!) }));
+  const advertised = present([...advertisedList('serviceExternalIps'), ...advertisedList('serviceLoadBalancerIps')]);
+  const singles = readable(() => outsideAddresses(spec)) ?? [];
   advertised.forEach((range, j) => {
-    const other = [...fixed, ...advertised.slice(0, j)].find((o) => overlap(o.net, range.net));
+    const other = [...fixed, ...advertised.slice(0, j)].find((o) => overlaps(o.net, range.net));
     if (other !== undefined) {
       issues.push({ path: range.path, message: `${range.net.cidr} overlaps ${other.what} (${other.net.cidr}); the routers would send those addresses to the cluster's services` });
       return;
@@ -208,13 +210,13 @@ export function rangeCollisions(_env: string, spec: EnvironmentSpec): AddressIss
 
   // An address outside the node network that the pod or service network holds cannot be reached from a pod.
   for (const s of singles) {
-    const inside = fixed.slice(1).find((r) => s.first >= r.net.first && s.first <= r.net.last);
+    const inside = fixed.filter((r) => r.path[0] === 'kubernetes').find((r) => s.first >= r.net.first && s.first <= r.net.last);
     if (inside !== undefined) issues.push({ path: s.path, message: `${s.text} is inside ${inside.what} (${inside.net.cidr}); the cluster routes those addresses to its own pods and services, so ${ownerOf(s)} would be unreachable` });
   }
   return issues;
 }
 
-/** The gateway, DNS servers, API endpoint and peers that lie outside the node network (inside it, the node network's own rules hold). */
+/** The DNS servers, API endpoint and peers that lie outside the node network (inside it, the node network's own rules hold). */
 function outsideAddresses(spec: EnvironmentSpec): Claim[] {
   const net = parseNetwork(spec.network.cidr);
   const endpoint = spec.controlPlane.endpoint;
@@ -228,8 +230,5 @@ function outsideAddresses(spec: EnvironmentSpec): Claim[] {
   return claims.filter((c) => c.first < net.first || c.first > net.last);
 }
 
-function overlap(a: Ipv4Network, b: Ipv4Network): boolean {
-  return a.first <= b.last && b.first <= a.last;
-}
 
 
