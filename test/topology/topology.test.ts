@@ -90,7 +90,7 @@ describe('topology', () => {
           { name: 'a', count: 500, rack: 'r1' },
           { name: 'b', count: 495, rack: 'r2' },
         ],
-        kubernetes: { version: '1.34.2' },
+        kubernetes: { version: '1.34.2', podCidr: '10.128.0.0/14' },
         containerd: { version: '1.7.28' },
         calico: { version: '3.32.1', bgp: { asNumber: 4200000000, rackAsNumbers: { r1: 4200000001, r2: 4200000002 } } },
         ssh: { user: 'debian', agent: true, authorizedKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKs+o0YHh79JFPZ5Sg8DWWaEELpM7Jyk0B0VdQ+2ciL+ ops@example.com'] },
