@@ -21,11 +21,14 @@ export function trustOnFirstUse(knownHostsFile: string, onFirstContact?: FirstCo
     const parsed = ssh2.utils.parseKey(blob);
     if (parsed instanceof Error) return `the host offered a key that cannot be parsed: ${parsed.message}`;
     const offered = { type: parsed.type, key: blob.toString('base64') };
-    const known = lookup(knownHostsFile, endpoint.host, endpoint.port);
+    let known = lookup(knownHostsFile, endpoint.host, endpoint.port);
     if (known.length === 0) {
-      await remember(knownHostsFile, endpoint.host, endpoint.port, offered);
-      onFirstContact?.(endpoint, fingerprint(offered.key));
-      return undefined;
+      const outcome = await remember(knownHostsFile, endpoint.host, endpoint.port, offered);
+      if (outcome === 'recorded') {
+        onFirstContact?.(endpoint, fingerprint(offered.key));
+        return undefined;
+      }
+      known = [...outcome.known];
     }
     if (known.some((k) => k.type === offered.type && k.key === offered.key)) return undefined;
     const name = hostToken(endpoint.host, endpoint.port);
