@@ -19,7 +19,7 @@ export const CONFD_TESTS = resolve(import.meta.dirname, '../../../shared/referen
 export const EXPECTED_DIR = join(CONFD_TESTS, 'compiled_templates');
 const MOCK_DATA = join(CONFD_TESTS, 'mock_data', 'calicoctl');
 const FIXTURES = resolve(import.meta.dirname, 'fixtures', 'confd');
-const INLINE = join(FIXTURES, 'inline');
+export const INLINE_INPUTS = join(FIXTURES, 'inline');
 
 export interface ReplayCase {
   /** The expected output's directory under compiled_templates/. */
@@ -45,7 +45,7 @@ function kddBase(): CalicoDatastore {
 }
 
 const apply = (base: CalicoDatastore, ...files: string[]): CalicoDatastore => files.reduce((ds, f) => applyYamlFile(f, ds), base);
-const inline = (path: string): string => join(INLINE, path);
+const inline = (path: string): string => join(INLINE_INPUTS, path);
 
 // Calico's script runs these two cases with CALICO_ROUTER_ID set.
 const ROUTER_IDS: Readonly<Record<string, string>> = { 'mesh/hash': 'hash', 'mesh/static-routes-no-ipv4-address': '10.10.10.10' };

@@ -1,8 +1,9 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { birdConfigFor, type BirdConfigFiles } from '../../scripts/lab/calico-node/index.ts';
-import { BIRD_FILES, EXPECTED_DIR, replayCases, type ReplayCase } from './confd-cases.ts';
+import { birdConfigFor, parseCalicoYaml, type BirdConfigFiles } from '../../scripts/lab/calico-node/index.ts';
+import { loadCrdValidator } from '../templates/crd-validator.ts';
+import { BIRD_FILES, EXPECTED_DIR, INLINE_INPUTS, replayCases, type ReplayCase } from './confd-cases.ts';
 
 // Calico's own confd test cases, replayed through the lab's calico-node generator: every case's
 // bird.cfg, bird_aggr.cfg and bird_ipam.cfg must equal, byte for byte, what calico-node v3.32.1
@@ -50,6 +51,26 @@ describe("Calico's confd cases, replayed", () => {
     it.each(BIRD_FILES)('%s is what calico-node wrote', (file) => {
       expect(firstDifference(expected(c, file), files[file])).toBeUndefined();
     });
+  });
+});
+
+describe('the inputs reconstructed from Calico\'s test script', () => {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir)) {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (entry.endsWith('.yaml')) files.push(path);
+    }
+  };
+  walk(INLINE_INPUTS);
+  const crds = loadCrdValidator();
+
+  it.each(files.map((f) => [relative(INLINE_INPUTS, f), f] as const))('%s is valid for Calico v3.32.1', (_name, file) => {
+    const problems = parseCalicoYaml(readFileSync(file, 'utf8'), file)
+      .filter((o) => ['BGPConfiguration', 'BGPPeer', 'BGPFilter', 'IPPool'].includes((o as { kind: string }).kind))
+      .flatMap((o) => crds.validate(o).map((p) => `${(o as { metadata: { name: string } }).metadata.name}: ${p}`));
+    expect(problems).toEqual([]);
   });
 });
 

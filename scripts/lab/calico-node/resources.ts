@@ -278,6 +278,15 @@ export class ResourceError extends Error {
   override readonly name = 'ResourceError';
 }
 
+/** Runs `read` on one field of a resource; a failure names the resource and the field. */
+export function readField<T>(kind: string, objectName: string, field: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw new ResourceError(`${kind} ${objectName}: ${field}: ${(err as Error).message}`);
+  }
+}
+
 function describe(object: Record<string, unknown>, where: string): string {
   const meta = object['metadata'];
   const objectName = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>)['name'] : undefined;

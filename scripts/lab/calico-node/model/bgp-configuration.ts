@@ -1,4 +1,4 @@
-import type { BGPConfiguration, CalicoDatastore } from '../resources.ts';
+import { readField, type BGPConfiguration, type CalicoDatastore } from '../resources.ts';
 import { familyOf, type IpFamily } from './addresses.ts';
 
 // The BGPConfiguration resources as confd's client turns them into its global and per-node
@@ -107,7 +107,8 @@ export function bgpSettings(datastore: CalicoDatastore): BgpSettings {
     listenPort: (node) => perNode(node)?.spec.listenPort || spec.listenPort || undefined,
     bindToNodeIp: spec.bindMode === 'NodeIP',
     ignoredInterfaces: spec.ignoredInterfaces ?? [],
-    meshRestartTime: spec.nodeMeshMaxRestartTime === undefined ? undefined : durationSeconds(spec.nodeMeshMaxRestartTime),
+    meshRestartTime:
+      spec.nodeMeshMaxRestartTime === undefined ? undefined : readField('BGPConfiguration', 'default', 'spec.nodeMeshMaxRestartTime', () => durationSeconds(spec.nodeMeshMaxRestartTime!)),
     meshPassword: ref ? { name: ref.name, key: ref.key } : undefined,
     prefixAdvertisements: (node, family) => {
       const own = perNode(node);

@@ -1,4 +1,4 @@
-import type { BGPPeer, CalicoDatastore } from '../resources.ts';
+import { readField, ResourceError, type BGPPeer, type CalicoDatastore } from '../resources.ts';
 import { parseAddress, splitHostPort, type IpFamily } from './addresses.ts';
 import { durationSeconds, type BgpSettings, type SecretRef } from './bgp-configuration.ts';
 import type { NodeBgp } from './nodes.ts';
@@ -58,8 +58,8 @@ function withPeerSettings(target: PeerTarget, peer: BGPPeer): Peering {
     ...target,
     password: ref ? { name: ref.name, key: ref.key } : undefined,
     sourceAddress: target.localWorkload ? 'None' : (spec.sourceAddress ?? 'UseNodeIP'),
-    restartTime: spec.maxRestartTime === undefined ? '' : durationSeconds(spec.maxRestartTime),
-    keepaliveTime: spec.keepaliveTime === undefined ? '' : durationSeconds(spec.keepaliveTime),
+    restartTime: spec.maxRestartTime === undefined ? '' : readField('BGPPeer', peer.metadata.name, 'spec.maxRestartTime', () => durationSeconds(spec.maxRestartTime!)),
+    keepaliveTime: spec.keepaliveTime === undefined ? '' : readField('BGPPeer', peer.metadata.name, 'spec.keepaliveTime', () => durationSeconds(spec.keepaliveTime!)),
     filters: spec.filters ?? [],
     localAsNumber: spec.localASNumber === undefined ? '' : String(spec.localASNumber),
     nextHopMode: spec.nextHopMode ?? 'Auto',
@@ -72,8 +72,8 @@ export function computePeerings(datastore: CalicoDatastore, nodes: ReadonlyMap<s
   const global = new Map<string, Peering>();
   const byNode = new Map<string, Map<string, Peering>>();
   const nodeIps = new Set([...nodes.values()].flatMap((n) => [n.ipv4, n.ipv6]).filter((ip) => ip !== ''));
-  const matching = (selector: string): string[] => {
-    const matches = parseSelector(selector);
+  const matching = (peer: BGPPeer, field: 'nodeSelector' | 'peerSelector'): string[] => {
+    const matches = readField('BGPPeer', peer.metadata.name, `spec.${field}`, () => parseSelector(peer.spec[field] ?? ''));
     return [...nodes.values()].filter((n) => matches(n.labels)).map((n) => n.name);
   };
 
@@ -126,11 +126,12 @@ export function computePeerings(datastore: CalicoDatastore, nodes: ReadonlyMap<s
       }));
   };
 
-  const explicitPeer = (peer: BGPPeer): PeerTarget | undefined => {
+  const explicitPeer = (peer: BGPPeer): PeerTarget => {
     const spec = peer.spec;
     const { host, port: given } = splitHostPort(spec.peerIP ?? '');
     const ip = parseAddress(host);
-    if (!ip) return undefined;
+    // Calico's API server rejects such a BGPPeer; confd would skip it.
+    if (!ip) throw new ResourceError(`BGPPeer ${peer.metadata.name}: spec.peerIP: "${spec.peerIP ?? ''}" is not an IP address, IP:port or [IPv6]:port (or set peerSelector)`);
     let port = given;
     if (port === 0) {
       // A peer that is a Calico node is reached on that node's BGP listen port.
@@ -140,7 +141,9 @@ export function computePeerings(datastore: CalicoDatastore, nodes: ReadonlyMap<s
     let reachableBy = '';
     if (spec.reachableBy) {
       const via = parseAddress(spec.reachableBy);
-      if (!via || via.family !== ip.family) return undefined;
+      if (!via || via.family !== ip.family) {
+        throw new ResourceError(`BGPPeer ${peer.metadata.name}: spec.reachableBy: "${spec.reachableBy}" is not an IPv${ip.family} address (the peer is ${ip.text})`);
+      }
       reachableBy = spec.reachableBy;
     }
     return {
@@ -186,7 +189,7 @@ export function computePeerings(datastore: CalicoDatastore, nodes: ReadonlyMap<s
     for (const peer of bgpPeers) {
       const spec = peer.spec;
       if (globalPass !== (!spec.nodeSelector && !spec.node)) continue;
-      const localNodes = spec.nodeSelector ? matching(spec.nodeSelector) : spec.node ? [spec.node] : [];
+      const localNodes = spec.nodeSelector ? matching(peer, 'nodeSelector') : spec.node ? [spec.node] : [];
       if (spec.localWorkloadSelector) {
         for (const { node, target } of localWorkloadPeers(peer)) {
           if (globalPass) emit(undefined, withPeerSettings(target, peer));
@@ -195,8 +198,8 @@ export function computePeerings(datastore: CalicoDatastore, nodes: ReadonlyMap<s
         continue;
       }
       const targets = spec.peerSelector
-        ? matching(spec.peerSelector).flatMap((n) => nodeAsPeers(n, [4, 6], peer))
-        : [explicitPeer(peer)].filter((t): t is PeerTarget => t !== undefined);
+        ? matching(peer, 'peerSelector').flatMap((n) => nodeAsPeers(n, [4, 6], peer))
+        : [explicitPeer(peer)];
       for (const target of targets) {
         const peering = withPeerSettings(target, peer);
         if (globalPass) emit(undefined, peering);
@@ -213,7 +216,7 @@ export function computePeerings(datastore: CalicoDatastore, nodes: ReadonlyMap<s
     let localNodes: string[];
     let families: IpFamily[];
     if (spec.peerSelector) {
-      localNodes = matching(spec.peerSelector);
+      localNodes = matching(peer, 'peerSelector');
       families = [4, 6];
     } else {
       const { host, port } = splitHostPort(spec.peerIP ?? '');
@@ -221,7 +224,7 @@ export function computePeerings(datastore: CalicoDatastore, nodes: ReadonlyMap<s
       families = host.includes(':') ? [6] : [4];
     }
     if (localNodes.length === 0) continue;
-    const peerNodes = spec.nodeSelector ? matching(spec.nodeSelector) : spec.node ? [spec.node] : [...nodes.keys()];
+    const peerNodes = spec.nodeSelector ? matching(peer, 'nodeSelector') : spec.node ? [spec.node] : [...nodes.keys()];
     for (const target of peerNodes.flatMap((n) => nodeAsPeers(n, families, peer))) {
       const peering = withPeerSettings(target, peer);
       for (const node of localNodes) emit(node, peering);
