@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import {
   applyYamlFile,
   datastoreFromObjects,
@@ -20,6 +20,17 @@ export const EXPECTED_DIR = join(CONFD_TESTS, 'compiled_templates');
 const MOCK_DATA = join(CONFD_TESTS, 'mock_data', 'calicoctl');
 const FIXTURES = resolve(import.meta.dirname, 'fixtures', 'confd');
 export const INLINE_INPUTS = join(FIXTURES, 'inline');
+
+/** Every file under a directory, recursively, whose name `keep` accepts. */
+export function filesUnder(dir: string, keep: (name: string) => boolean): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((entry) => {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) return filesUnder(path, keep);
+      return keep(entry) ? [path] : [];
+    });
+}
 
 export interface ReplayCase {
   /** The expected output's directory under compiled_templates/. */
@@ -51,25 +62,17 @@ const inline = (path: string): string => join(INLINE_INPUTS, path);
 const ROUTER_IDS: Readonly<Record<string, string>> = { 'mesh/hash': 'hash', 'mesh/static-routes-no-ipv4-address': '10.10.10.10' };
 
 function mockDataCases(): ReplayCase[] {
-  const cases: ReplayCase[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir).sort()) {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory() && entry !== 'step2') walk(path);
-    }
-    const input = join(dir, 'input.yaml');
-    if (!existsSync(input) || dir.endsWith('step2')) return;
+  const inputs = filesUnder(MOCK_DATA, (name) => name === 'input.yaml').filter((f) => basename(dirname(f)) !== 'step2');
+  return inputs.flatMap((input) => {
+    const dir = dirname(input);
     const name = relative(MOCK_DATA, dir);
     const kubectl = join(dir, 'kubectl-input.yaml');
     const datastore = apply(kddBase(), input, ...(existsSync(kubectl) ? [kubectl] : []));
     const routerId = ROUTER_IDS[name];
     const base = { source: 'mock_data' as const, node: 'kube-master', readSecret: noSecrets, ...(routerId ? { routerId } : {}) };
-    cases.push({ ...base, expected: name, datastore });
     const step2 = join(dir, 'step2', 'input.yaml');
-    if (existsSync(step2)) cases.push({ ...base, expected: `${name}/step2`, datastore: apply(datastore, step2) });
-  };
-  walk(MOCK_DATA);
-  return cases;
+    return [{ ...base, expected: name, datastore }, ...(existsSync(step2) ? [{ ...base, expected: `${name}/step2`, datastore: apply(datastore, step2) }] : [])];
+  });
 }
 
 /** etcd-mode cases: no Kubernetes Nodes; kube-master's blocks are in the datastore all the same. */

@@ -1,9 +1,9 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { birdConfigFor, parseCalicoYaml, type BirdConfigFiles } from '../../scripts/lab/calico-node/index.ts';
 import { loadCrdValidator } from '../templates/crd-validator.ts';
-import { BIRD_FILES, EXPECTED_DIR, INLINE_INPUTS, replayCases, type ReplayCase } from './confd-cases.ts';
+import { BIRD_FILES, EXPECTED_DIR, filesUnder, INLINE_INPUTS, replayCases, type ReplayCase } from './confd-cases.ts';
 
 // Calico's own confd test cases, replayed through the lab's calico-node generator: every case's
 // bird.cfg, bird_aggr.cfg and bird_ipam.cfg must equal, byte for byte, what calico-node v3.32.1
@@ -31,15 +31,7 @@ const cases = replayCases();
 
 describe("Calico's confd cases, replayed", () => {
   it('replays every expected output that calico-node wrote', () => {
-    const dirs: string[] = [];
-    const walk = (dir: string): void => {
-      for (const entry of readdirSync(dir)) {
-        const path = join(dir, entry);
-        if (statSync(path).isDirectory()) walk(path);
-        else if (entry === 'bird.cfg') dirs.push(relative(EXPECTED_DIR, dir));
-      }
-    };
-    walk(EXPECTED_DIR);
+    const dirs = filesUnder(EXPECTED_DIR, (name) => name === 'bird.cfg').map((f) => relative(EXPECTED_DIR, dirname(f)));
     const replayed = new Set(cases.map((c) => c.expected));
     expect(dirs.filter((d) => !replayed.has(d)).sort()).toEqual([]);
     expect(dirs.length).toBe(78);
@@ -55,15 +47,7 @@ describe("Calico's confd cases, replayed", () => {
 });
 
 describe('the inputs reconstructed from Calico\'s test script', () => {
-  const files: string[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir)) {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (entry.endsWith('.yaml')) files.push(path);
-    }
-  };
-  walk(INLINE_INPUTS);
+  const files = filesUnder(INLINE_INPUTS, (name) => name.endsWith('.yaml'));
   const crds = loadCrdValidator();
 
   it.each(files.map((f) => [relative(INLINE_INPUTS, f), f] as const))('%s is valid for Calico v3.32.1', (_name, file) => {
