@@ -80,7 +80,7 @@ export async function connectAll(
   };
   const dialer = new Dialer(
     {
-      checkHostKey: trustOnFirstUse(knownHostsPath(env), (endpoint, fp) => options.onFirstContact(endpoint.name, fp)),
+      checkHostKey: trustOnFirstUse(knownHostsPath(env), env.name, (endpoint, fp) => options.onFirstContact(endpoint.name, fp)),
       connectTimeoutMs: ssh.connectTimeoutSeconds * 1000,
       attempts: 3,
       backoffMs: 1000,

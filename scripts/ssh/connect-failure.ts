@@ -5,6 +5,9 @@
  */
 export function connectHint(cause: string, through: 'direct' | 'bastion'): string {
   const via = through === 'bastion' ? ' (from the bastion)' : '';
+  if (/its bastion failed/.test(cause)) {
+    return 'The bastion itself could not be reached: check ssh.bastion (host, port, user, key) and that its sshd runs; every node behind it fails the same way.';
+  }
   if (/authentication methods failed/i.test(cause)) {
     return 'The host refused the login: check ssh.user, the key (ssh.privateKeyFile or the agent\'s keys) and that its public key is in the user\'s authorized_keys on the host.';
   }
@@ -20,8 +23,6 @@ export function connectHint(cause: string, through: 'direct' | 'bastion'): strin
   if (/handshake|ETIMEDOUT|timed out/i.test(cause)) {
     return `The host did not answer with SSH${via}: check that it is up, that a firewall does not drop the packets, and that sshd is not hung (a TCP port that accepts and never speaks gives this too).`;
   }
-  if (/bastion/i.test(cause)) {
-    return 'Check ssh.bastion (host, port, user, key) and that the bastion can reach the node.';
-  }
+  if (through === 'bastion') return 'Check that the bastion (ssh.bastion) can reach the node: the address, ssh.port, sshd on the node, and firewalls between the two.';
   return 'Check the address, ssh.port, that sshd runs on the host, and firewalls between here and the host.';
 }

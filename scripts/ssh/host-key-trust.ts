@@ -16,7 +16,7 @@ export function fingerprint(keyBase64: string): string {
  * a known host must offer the recorded key, and a changed key is refused with
  * both fingerprints and the way forward.
  */
-export function trustOnFirstUse(knownHostsFile: string, onFirstContact?: FirstContact): HostKeyCheck {
+export function trustOnFirstUse(knownHostsFile: string, environment: string, onFirstContact?: FirstContact): HostKeyCheck {
   return async (endpoint, blob) => {
     const parsed = ssh2.utils.parseKey(blob);
     if (parsed instanceof Error) return `the host offered a key that cannot be parsed: ${parsed.message}`;
@@ -36,7 +36,7 @@ export function trustOnFirstUse(knownHostsFile: string, onFirstContact?: FirstCo
     return [
       `HOST KEY CHANGED for ${name}: ${knownHostsFile} records ${recorded}, the host now offers ${offered.type} ${fingerprint(offered.key)}.`,
       'This can mean someone is intercepting the connection. Nothing was done on any host.',
-      `If the machine was replaced or re-installed on purpose, remove the old entry with \`herd forget-host <env> ${endpoint.name}\` and run again.`,
+      `If the machine was replaced or re-installed on purpose, remove the old entry with \`herd forget-host ${environment} ${endpoint.name}\` and run again.`,
     ].join('\n');
   };
 }
