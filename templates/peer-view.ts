@@ -1,12 +1,10 @@
 import type { Cluster, ClusterNode } from '../stacks/topology/topology.ts';
 import type { BgpPeerSpec } from '../stacks/environment/schema.ts';
 import { cidrsCovering, rangeSize } from '../stacks/environment/net.ts';
+import { LISTEN_LIMIT_MAX } from '../stacks/environment/bgp-topology.ts';
 import { neighborsForm, peerAddressGroups, poolName, poolsPeeringWith } from '../stacks/topology/peer-addresses.ts';
 
 // The router's or load balancer's side of each external peering, in FRR's terms.
-
-/** FRR's ceiling for `bgp listen limit`; validation keeps a peer's ranges under it. */
-export const FRR_LISTEN_LIMIT_MAX = 65535;
 
 /** The nodes that open a session to this peer, as the BGPPeer's node selector picks them. */
 export function nodesPeeringWith(cluster: Cluster, peer: BgpPeerSpec): ClusterNode[] {
@@ -92,7 +90,7 @@ export function peerView(cluster: Cluster, peer: BgpPeerSpec) {
     ranges: dynamic ? cidrsCovering(addressGroups.find((g) => g.asNumber === asNumber)!.ranges) : [],
     neighbors: dynamic ? [] : nodes.filter((n) => n.asNumber === asNumber).map((n) => ({ name: n.name, address: n.address })),
   }));
-  const listenLimit = Math.min(FRR_LISTEN_LIMIT_MAX, Math.max(1, rangeSize(addressGroups.flatMap((g) => g.ranges))));
+  const listenLimit = Math.min(LISTEN_LIMIT_MAX, Math.max(1, rangeSize(addressGroups.flatMap((g) => g.ranges))));
   return {
     cluster: cluster.name,
     peer: {

@@ -85,7 +85,14 @@ describe("routers' frr.conf", () => {
 
   it("the load balancer lists the route reflectors as static neighbors, since BIG-IP's imish has no listen ranges", () => {
     const f5 = frrConf(renderedCase('prod'), 'f5-bigip');
-    expect(lines(f5, / description (prod-\S+)$/gm)).toEqual(['prod-cp-1', 'prod-cp-2', 'prod-cp-3']);
+    expect(lines(f5, /^ neighbor (\d\S+) peer-group (\S+)$/gm)).toEqual([
+      '10.40.0.20 herd-prod-as65101',
+      '10.40.0.21 herd-prod-as65101',
+      '10.40.0.22 herd-prod-as65101',
+      '10.40.0.225 herd-prod-as65102',
+      '10.40.0.226 herd-prod-as65102',
+    ]);
+    expect(lines(f5, / description (prod-\S+)$/gm)).toEqual(['prod-cp-1', 'prod-cp-2', 'prod-cp-3', 'prod-general-b-1', 'prod-general-b-2']);
     expect(f5).not.toContain('listen');
     expect(f5.replace(/\n! /g, ' ')).toContain("Static neighbors, one per node (BIG-IP's imish has no dynamic neighbors that herd relies on): the route reflectors");
   });
