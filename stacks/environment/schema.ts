@@ -219,7 +219,7 @@ const bgpPeer = z.strictObject({
     .enum(['dynamic', 'static'])
     .optional()
     .describe(
-      'how the config herd peers renders for this peer names the nodes. dynamic (the default for a router): one listen range per AS over every address herd can give the nodes that peer here, so a capacity change needs no change on the router. static (the default for a loadBalancer, whose BIG-IP imish has no listen ranges): one neighbor per node, so adding or removing a node that peers here changes the config',
+      'how the config herd peers renders for this peer names the nodes. dynamic (the default for a router): one listen range per AS over every address herd can give the nodes that peer here, so a capacity change needs no change on the router. static (the default for a loadBalancer: F5 documents no listen ranges for the BIG-IP imish): one neighbor per node, so adding or removing a node that peers here changes the config',
     ),
 });
 

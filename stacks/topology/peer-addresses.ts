@@ -23,7 +23,7 @@ export function poolsPeeringWith(spec: EnvironmentSpec, peer: BgpPeerSpec): Pool
   if (peer.nodes === 'all') return all;
   const racks = new Set(peer.nodes.racks);
   return all.filter((pool) => {
-    const rack = pool === 'controlPlane' ? spec.controlPlane.rack : spec.workerPools[pool]!.rack;
+    const rack = poolRack(spec, pool);
     return rack !== undefined && racks.has(rack);
   });
 }
