@@ -5,6 +5,7 @@ import { controlPlaneAntiAffinity } from './anti-affinity.ts';
 import { rangeCollisions, singleCollisions } from './addresses.ts';
 import { networkSizeIssues } from './network-sizes.ts';
 import { Unparsed } from './partial.ts';
+import { bgpTopologyIssues } from './bgp-topology.ts';
 import { CONTROL_PLANE_BLOCK, CONTROL_PLANE_POOL, addressOf, nodeSlots } from '../topology/topology.ts';
 
 export interface CheckIssue {
@@ -267,6 +268,7 @@ const CHECKS: readonly Check[] = [
   rangeCollisions,
   ipPools,
   bgp,
+  bgpTopologyIssues,
   guestBootstrap,
   antiAffinity,
 ];
