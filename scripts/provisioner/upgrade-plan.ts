@@ -1,5 +1,5 @@
 import type { ConfigIssue } from '../../stacks/environment/errors.ts';
-import { kubernetesMinor } from '../../stacks/environment/versions.ts';
+import { compareVersions, containerdConfigFormat, minorOf } from '../../stacks/versions/table.ts';
 import type { ClusterNode } from '../../stacks/topology/topology.ts';
 import { containerdView } from '../../templates/containerd-view.ts';
 import { kubernetesView } from '../../templates/kubernetes-view.ts';
@@ -112,7 +112,12 @@ export function describeUpgrade(u: NodeUpgrade, kubernetesVersion: string): stri
   if (u.kubeadm !== undefined) parts.push(u.kubeadm === 'apply' ? `kubeadm upgrade apply v${kubernetesVersion}` : 'kubeadm upgrade node');
   parts.push('drain');
   if (u.kubernetes !== undefined) parts.push(`kubelet and kubectl ${upstream(u.kubernetes.from)} → ${upstream(u.kubernetes.to)}`);
-  if (u.containerd !== undefined) parts.push(`containerd ${upstream(u.containerd.from)} → ${upstream(u.containerd.to)}`);
+  if (u.containerd !== undefined) {
+    const [from, to] = [upstream(u.containerd.from), upstream(u.containerd.to)];
+    const format = containerdConfigFormat(to).writes;
+    const rewritten = containerdConfigFormat(from).writes !== format ? ` (its config rewritten as version ${format} before the restart)` : '';
+    parts.push(`containerd ${from} → ${to}${rewritten}`);
+  }
   parts.push('uncordon when Ready');
   return parts.join(', ');
 }
@@ -123,7 +128,7 @@ export function describeUpgrade(u: NodeUpgrade, kubernetesVersion: string): stri
  */
 export function versionSkewIssues(ctx: RunContext): ConfigIssue[] {
   const want = ctx.cluster.spec.kubernetes.version;
-  const wantMinor = kubernetesMinor(want);
+  const wantMinor = minorNumber(want);
   const nodesByVersion = new Map<string, string[]>();
   for (const node of ctx.cluster.nodes) {
     const facts = ctx.facts.get(node.name);
@@ -132,7 +137,7 @@ export function versionSkewIssues(ctx: RunContext): ConfigIssue[] {
   }
   const issues: ConfigIssue[] = [];
   for (const [running, nodes] of nodesByVersion) {
-    const runningMinor = kubernetesMinor(running);
+    const runningMinor = minorNumber(running);
     const where = `the ${running} that ${nodes.join(', ')} ${nodes.length === 1 ? 'runs' : 'run'}`;
     let message: string | undefined;
     if (wantMinor > runningMinor + 1) {
@@ -146,11 +151,5 @@ export function versionSkewIssues(ctx: RunContext): ConfigIssue[] {
   return issues;
 }
 
-function compareVersions(a: string, b: string): number {
-  const [pa, pb] = [a, b].map((v) => v.split('.').map(Number));
-  for (let i = 0; i < 3; i++) {
-    const d = (pa![i] ?? 0) - (pb![i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
+/** 36 of 1.36.4: kubeadm's one-minor rule counts minors. */
+const minorNumber = (v: string): number => Number(minorOf(v).split('.')[1]);

@@ -1,6 +1,6 @@
 import type { EnvironmentSpec } from './schema.ts';
 import { contains, ipv4ToInt, isReservedInNetwork, overlaps, parseNetwork } from './net.ts';
-import { SUPPORTED_KUBERNETES_MINORS, kubernetesMinor } from './versions.ts';
+import { versionIssues } from '../versions/environment-rules.ts';
 import { controlPlaneAntiAffinity } from './anti-affinity.ts';
 import { CONTROL_PLANE_BLOCK, CONTROL_PLANE_POOL, addressOf, nodeSlots } from '../topology/topology.ts';
 
@@ -15,14 +15,6 @@ type Check = (env: string, spec: EnvironmentSpec) => CheckIssue[];
 export function crossFieldIssues(env: string, spec: EnvironmentSpec): CheckIssue[] {
   return CHECKS.flatMap((check) => check(env, spec));
 }
-
-const kubernetesVersion: Check = (_env, spec) => {
-  const minor = kubernetesMinor(spec.kubernetes.version);
-  const supported = SUPPORTED_KUBERNETES_MINORS as readonly number[];
-  return supported.includes(minor)
-    ? []
-    : [{ path: ['kubernetes', 'version'], message: `Kubernetes 1.${minor} is not supported; supported minors: ${supported.map((m) => `1.${m}`).join(', ')}` }];
-};
 
 const disjointNetworks: Check = (_env, spec) => {
   const named: Array<[PropertyKey[], string]> = [
@@ -272,7 +264,7 @@ const antiAffinity: Check = (_env, spec) => {
 };
 
 const CHECKS: readonly Check[] = [
-  kubernetesVersion,
+  (_env, spec) => versionIssues(spec),
   disjointNetworks,
   gateway,
   names,

@@ -6,6 +6,8 @@ import { environmentSchema, type EnvironmentSpec } from './schema.ts';
 import { crossFieldIssues } from './checks.ts';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.ts';
 import { allowedKeysAt } from './schema-walk.ts';
+import { versionWarnings } from '../versions/environment-rules.ts';
+import { today } from '../versions/today.ts';
 
 /** A validated environment: the operator's file with every default filled in. */
 export interface Environment {
@@ -13,6 +15,8 @@ export interface Environment {
   /** Absolute path of the environment file. */
   readonly file: string;
   readonly spec: EnvironmentSpec;
+  /** What works but should change soon (a version past its end of life), located like errors; never fatal. */
+  readonly warnings: readonly ConfigIssue[];
 }
 
 export const DEFAULT_ENVIRONMENTS_DIR = resolve(import.meta.dirname, '../environments');
@@ -60,7 +64,8 @@ export function loadEnvironment(path: string): Environment {
   }
   issues.push(...crossFieldIssues(name, result.data).map(({ path: p, message }) => locate(p, message)));
   if (issues.length > 0) throw new ConfigError(issues);
-  return { name, file, spec: result.data };
+  const warnings = versionWarnings(result.data, today()).map(({ path: p, message }) => locate(p, message));
+  return { name, file, spec: result.data, warnings };
 }
 
 function readChain(file: string, chain: ParsedFile[]): unknown {

@@ -6,8 +6,8 @@
 # Expects: /etc/herd/containerd/config.toml (the rendered containerd config).
 # Secrets: none.
 # Does: swap off and kept off; kernel modules overlay, br_netfilter loaded now
-#   and at boot; sysctls for bridged and forwarded traffic; containerd.io 1.7.28 and
-#   kubelet, kubeadm, kubectl 1.34.2-1.1 installed and held; containerd configured and
+#   and at boot; sysctls for bridged and forwarded traffic; containerd.io 2.3.5 and
+#   kubelet, kubeadm, kubectl 1.36.4-1.1 installed and held; containerd configured and
 #   running; kubelet enabled. On a joined node it never changes an installed package's version:
 #   that is upgrade-node.sh's job, between a drain and an uncordon.
 set -euo pipefail
@@ -57,12 +57,12 @@ install_file() {
   mv -f "$dest.herd-new" "$dest"
 }
 
-kubernetes_repository=https://pkgs.k8s.io/core:/stable:/v1.34/deb/
-kubernetes_key_url=https://pkgs.k8s.io/core:/stable:/v1.34/deb/Release.key
-kubernetes_package_version=1.34.2-1.1
+kubernetes_repository=https://pkgs.k8s.io/core:/stable:/v1.36/deb/
+kubernetes_key_url=https://pkgs.k8s.io/core:/stable:/v1.36/deb/Release.key
+kubernetes_package_version=1.36.4-1.1
 containerd_repository=https://download.docker.com/linux
 containerd_package=containerd.io
-containerd_version_pattern=1.7.28-\*
+containerd_version_pattern=2.3.5-\*
 modules=(overlay br_netfilter)
 sysctls=(net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-iptables=1 net.ipv4.ip_forward=1)
 
@@ -117,7 +117,7 @@ if [[ ! -d /etc/apt/keyrings ]]; then
   changed "/etc/apt/keyrings created"
 fi
 containerd_key=/etc/apt/keyrings/herd-containerd.asc
-kubernetes_key=/etc/apt/keyrings/herd-kubernetes-v1.34.asc
+kubernetes_key=/etc/apt/keyrings/herd-kubernetes-v1.36.asc
 if [[ ! -s $containerd_key ]]; then
   curl -fsSL --retry 3 "$containerd_repository/$os_id/gpg" -o "$containerd_key"
   changed "$containerd_key fetched"

@@ -4,15 +4,15 @@
 # Usage: upgrade-node.sh kubeadm apply|node    (before the node is drained)
 #        upgrade-node.sh packages              (while it is drained)
 # Runs on: a joined node whose Kubernetes or containerd version differs from the environment's,
-#   as root, after prepare-node.sh has pointed apt at the new Kubernetes 1.34 repository;
+#   as root, after prepare-node.sh has pointed apt at the new Kubernetes 1.36 repository;
 #   any number of times.
 # Expects: the node joined; for "kubeadm apply", /etc/kubernetes/admin.conf.
 # Secrets: none.
-# Does, in kubeadm's documented order: "kubeadm" installs kubeadm 1.34.2-1.1 and runs
-#   `kubeadm upgrade apply v1.34.2` (the first control plane: the cluster's
+# Does, in kubeadm's documented order: "kubeadm" installs kubeadm 1.36.4-1.1 and runs
+#   `kubeadm upgrade apply v1.36.4` (the first control plane: the cluster's
 #   configuration, then its own components) or `kubeadm upgrade node` (every other node),
 #   once per version, recorded in /var/lib/herd/applied/kubeadm-upgraded. "packages" installs kubelet and kubectl
-#   1.34.2-1.1 and containerd.io 1.7.28, keeps them
+#   1.36.4-1.1 and containerd.io 2.3.5, keeps them
 #   held, and restarts what changed.
 set -euo pipefail
 
@@ -61,10 +61,10 @@ install_file() {
   mv -f "$dest.herd-new" "$dest"
 }
 
-kubernetes_version=v1.34.2
-kubernetes_package_version=1.34.2-1.1
+kubernetes_version=v1.36.4
+kubernetes_package_version=1.36.4-1.1
 containerd_package=containerd.io
-containerd_version_pattern=1.7.28-\*
+containerd_version_pattern=2.3.5-\*
 upgraded_marker=/var/lib/herd/applied/kubeadm-upgraded
 
 [[ $EUID -eq 0 ]] || fail 3 "must run as root"
