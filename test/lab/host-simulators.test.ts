@@ -201,6 +201,30 @@ describe('host simulators', () => {
     });
   });
 
+  describe('containerd', () => {
+    const failedJob = 'Job for containerd.service failed because the control process exited with error code.\nSee "systemctl status containerd.service" and "journalctl -xeu containerd.service" for details.\n';
+    const config = (text: string): Promise<string> => ssh.sudo('sim-1', `printf '%s\\n' '${text}' > /etc/containerd/config.toml`);
+
+    it('starts only on a config format its version reads: 1.7 refuses version 3, 2.x converts 2 and refuses 1', async () => {
+      await ssh.sudo('sim-1', "echo 'deb [signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian bookworm stable' > /etc/apt/sources.list.d/docker.list && mkdir -p /etc/apt/keyrings && curl -fsSL https://download.docker.com/linux/debian/gpg -o /etc/apt/keyrings/docker.asc && apt-get update -qq && apt-get install -y -qq containerd.io=1.7.31-1");
+      // Docker's packaged config names no version (format 1), which containerd 1.7 reads.
+      expect(await ssh.run('sim-1', 'systemctl is-active containerd')).toMatchObject({ code: 0, stdout: 'active\n' });
+      await config('version = 3');
+      expect(await ssh.run('sim-1', 'sudo systemctl restart containerd')).toMatchObject({ code: 1, stderr: failedJob });
+      expect(await ssh.run('sim-1', 'systemctl is-active containerd')).toMatchObject({ code: 3, stdout: 'failed\n' });
+      expect((await ssh.run('sim-1', 'systemctl status containerd')).stdout).toContain('containerd: failed to load TOML from /etc/containerd/config.toml: unsupported config version `3`: containerd 1.7.31 reads versions 1 and 2');
+
+      await ssh.sudo('sim-1', 'apt-get install -y -qq containerd.io=2.3.5-1 && systemctl restart containerd');
+      expect(JSON.parse(lab.readFile('sim-1', '/run/herd-lab/state/units.json'))['containerd.service']).toMatchObject({ active: true, version: '2.3.5', configVersion: 3, criEnabled: true });
+      await config('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.10.1"');
+      await ssh.sudo('sim-1', 'systemctl restart containerd');
+      expect(JSON.parse(lab.readFile('sim-1', '/run/herd-lab/state/units.json'))['containerd.service']).toMatchObject({ active: true, configVersion: 2, sandboxImage: 'registry.k8s.io/pause:3.10.1' });
+      await config('disabled_plugins = ["cri"]');
+      expect(await ssh.run('sim-1', 'sudo systemctl restart containerd')).toMatchObject({ code: 1, stderr: failedJob });
+      expect((await ssh.run('sim-1', 'systemctl status containerd')).stdout).toContain('containerd: failed to load TOML from /etc/containerd/config.toml: invalid disabled plugin URI "cri" expect io.containerd.x.vx');
+    });
+  });
+
   it('journals every call with a millisecond timestamp, the user, and whether it changed something', () => {
     const entries = lab.journal('sim-3');
     expect(entries.length).toBeGreaterThan(10);

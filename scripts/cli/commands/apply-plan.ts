@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { loadEnvironmentByName } from '../../../stacks/environment/load.ts';
 import { provision } from '../../provisioner/provision.ts';
 import { environmentsDir } from '../environments.ts';
+import { printWarnings } from '../warnings.ts';
 
 function provisionCommand(name: 'apply' | 'plan', description: string): Command {
   const command = new Command(name)
@@ -12,6 +13,7 @@ function provisionCommand(name: 'apply' | 'plan', description: string): Command 
   if (name === 'apply') command.option('--lock-timeout <seconds>', 'wait this long for another herd apply on the environment to finish, instead of failing at once', '0');
   return command.action(async (envName: string, opts: { verifyTimeout: string; lockTimeout?: string }, self: Command) => {
     const env = loadEnvironmentByName(envName, environmentsDir(self));
+    printWarnings(env);
     const result = await provision({
       env,
       dryRun: name === 'plan',

@@ -13,7 +13,9 @@
 #   configuration, then its own components) or `kubeadm upgrade node` (every other node),
 #   once per version, recorded in /var/lib/herd/applied/kubeadm-upgraded. "packages" installs kubelet and kubectl
 #   1.36.4-1.1 and containerd.io 2.3.5, keeps them
-#   held, and restarts what changed.
+#   held, and restarts what changed. A new containerd is kept from starting until its config, in
+#   the format it reads (version 3), is in place: one restart, and the
+#   running containers stay (their shims outlive containerd).
 set -euo pipefail
 
 script=upgrade-node.sh
@@ -66,6 +68,8 @@ kubernetes_package_version=1.36.4-1.1
 containerd_package=containerd.io
 containerd_version_pattern=2.3.5-\*
 upgraded_marker=/var/lib/herd/applied/kubeadm-upgraded
+staged_containerd_config=/etc/herd/containerd/config.toml
+policy_rc_d=/usr/sbin/policy-rc.d
 
 [[ $EUID -eq 0 ]] || fail 3 "must run as root"
 [[ -f /etc/kubernetes/kubelet.conf ]] || fail 3 "this node has not joined a cluster: there is nothing to upgrade"
@@ -119,9 +123,23 @@ upgrade_packages() {
   # shellcheck disable=SC2053 # $containerd_version_pattern is a glob on purpose: the package revision differs per distribution
   [[ $containerd_installed == $containerd_version_pattern ]] || queue+=("$containerd_package=$containerd_version_pattern")
   ((${#queue[@]} > 0)) || return 0
+  local containerd_changes=false
+  [[ " ${queue[*]}" == *" $containerd_package="* ]] && containerd_changes=true
+  if [[ $containerd_changes == true ]]; then
+    [[ -f $staged_containerd_config ]] || fail 3 "$staged_containerd_config is missing: run prepare-node.sh first"
+    [[ ! -e $policy_rc_d ]] || fail 3 "$policy_rc_d exists already; herd uses it to hold containerd's restart until its new config is in place"
+    # invoke-rc.d(8): exit 101 forbids the package's postinst to restart the old config's containerd.
+    write_file "$policy_rc_d" 755 $'#!/bin/sh
+exit 101' || true
+    trap 'rm -f "$policy_rc_d"' EXIT
+  fi
   upgrade_held "${queue[@]}"
   systemctl daemon-reload
-  if [[ " ${queue[*]}" == *" $containerd_package="* ]]; then
+  if [[ $containerd_changes == true ]]; then
+    rm -f "$policy_rc_d"
+    if install_file "$staged_containerd_config" /etc/containerd/config.toml 644; then
+      changed "/etc/containerd/config.toml installed in the format containerd 2.3.5 reads"
+    fi
     systemctl restart containerd
     changed "containerd restarted"
   fi

@@ -172,8 +172,16 @@ for package in "$containerd_package" kubelet kubeadm kubectl; do
 done
 
 # --- containerd: herd's config, enabled and running ---
+# A joined node whose containerd is still another version may not read this config's format
+# (containerd 2.x's version 3, which 1.x refuses): upgrade-node.sh installs the config together
+# with the new containerd, before it restarts it.
 containerd_config_changed=false
-if install_file /etc/herd/containerd/config.toml /etc/containerd/config.toml 644; then
+# shellcheck disable=SC2016 # ${Version} is dpkg-query's field name, not a shell expansion
+containerd_installed=$(dpkg-query -W -f='${Version}' "$containerd_package" 2>/dev/null || true)
+# shellcheck disable=SC2053 # $containerd_version_pattern is a glob on purpose: the package revision differs per distribution
+if [[ $containerd_installed != $containerd_version_pattern ]]; then
+  log "/etc/containerd/config.toml left for the upgrade: containerd $containerd_installed is installed, $containerd_version_pattern wanted"
+elif install_file /etc/herd/containerd/config.toml /etc/containerd/config.toml 644; then
   containerd_config_changed=true
   changed "/etc/containerd/config.toml installed"
 fi
