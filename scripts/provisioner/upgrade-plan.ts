@@ -1,5 +1,5 @@
 import type { ConfigIssue } from '../../stacks/environment/errors.ts';
-import { compareVersions, containerdConfigFormat, minorOf } from '../../stacks/versions/table.ts';
+import { compareVersions, containerdConfigFormat, defaultVersions, kubernetesMinorInfo, minorOf, newClusterMinors } from '../../stacks/versions/table.ts';
 import type { ClusterNode } from '../../stacks/topology/topology.ts';
 import { containerdView } from '../../templates/containerd-view.ts';
 import { kubernetesView } from '../../templates/kubernetes-view.ts';
@@ -153,3 +153,28 @@ export function versionSkewIssues(ctx: RunContext): ConfigIssue[] {
 
 /** 36 of 1.36.4: kubeadm's one-minor rule counts minors. */
 const minorNumber = (v: string): number => Number(minorOf(v).split('.')[1]);
+
+/**
+ * A cluster that does not exist yet is built only on a minor upstream still patches (as of the
+ * table's review): older minors are accepted only where a cluster already runs them, as the
+ * starting point of an upgrade, unless the operator rehearses such an upgrade on purpose.
+ */
+export function newClusterIssues(ctx: RunContext, options: { allowEndOfLife: boolean }): ConfigIssue[] {
+  const running = ctx.cluster.nodes.some((n) => {
+    const facts = ctx.facts.get(n.name);
+    return facts !== undefined && joined(facts);
+  });
+  if (options.allowEndOfLife || running) return [];
+  const want = ctx.cluster.spec.kubernetes.version;
+  const fresh = newClusterMinors();
+  const minor = kubernetesMinorInfo(want);
+  if (minor === undefined || fresh.some((m) => m.minor === minor.minor)) return [];
+  const suggested = defaultVersions();
+  return [
+    {
+      file: ctx.env.file,
+      path: 'kubernetes.version',
+      message: `no node runs Kubernetes yet, so this is a new cluster, and Kubernetes ${minor.minor} reached its end of life on ${minor.endOfLife}: herd builds new clusters on ${fresh.map((m) => m.minor).join(', ')}; set ${suggested.kubernetes} (with containerd ${suggested.containerd}), or pass --allow-end-of-life to rehearse an upgrade from ${minor.minor}`,
+    },
+  ];
+}
