@@ -104,7 +104,9 @@ export function versionsCommand(): Command {
     .option('--check', 'exit 1 when a default or an environment pins a version past its end of life')
     .option('--today <date>', 'judge end of life on this day instead of today (YYYY-MM-DD); also HERD_TODAY')
     .action(async (names: string[], opts: { live?: boolean; check?: boolean; today?: string }, command: Command) => {
-      const today = todayFromEnvironment(opts.today === undefined ? process.env : { HERD_TODAY: opts.today });
+      // The environments' own warnings judge the same day.
+      if (opts.today !== undefined) process.env['HERD_TODAY'] = opts.today;
+      const today = todayFromEnvironment();
       const dir = environmentsDir(command);
       if (opts.live && names.length === 0) {
         throw new ConfigError([{ file: dir, path: '', message: '--live connects to every node of an environment: name the environments to read' }]);
