@@ -1,10 +1,11 @@
 import type { ConfigIssue } from '../../stacks/environment/errors.ts';
-import { compareVersions, containerdConfigFormat, defaultVersions, kubernetesMinorInfo, minorOf, newClusterMinors } from '../../stacks/versions/table.ts';
+import { compareVersions, containerdConfigFormat, containerdLines, defaultVersions, kubernetesMinorInfo, minorOf, newClusterMinors } from '../../stacks/versions/table.ts';
 import type { ClusterNode } from '../../stacks/topology/topology.ts';
 import { containerdView } from '../../templates/containerd-view.ts';
 import { kubernetesView } from '../../templates/kubernetes-view.ts';
 import type { RunContext } from './context.ts';
 import type { HostFacts } from './facts.ts';
+import { membershipOf } from './membership.ts';
 
 /** Records on each node (in its applied directory): the upgrade it began, and the one it finished. */
 export const UPGRADE_STARTED = 'upgrade-started';
@@ -71,7 +72,7 @@ export function pendingUpgrades(ctx: RunContext): NodeUpgrade[] {
   const upgrades: NodeUpgrade[] = [];
   for (const node of [...ctx.cluster.controlPlanes, ...ctx.cluster.workers]) {
     const facts = factsOf(node.name);
-    if (facts === undefined || !joined(facts)) continue;
+    if (facts === undefined || !joined(facts) || membershipOf(ctx, node).kind !== 'member') continue;
     const kubernetes = kubernetesChange(ctx, facts);
     const containerd = containerdChange(ctx, facts);
     const started = facts.applied.get(UPGRADE_STARTED);
@@ -122,23 +123,32 @@ export function describeUpgrade(u: NodeUpgrade, kubernetesVersion: string): stri
   return parts.join(', ');
 }
 
+/** Joined nodes grouped by the upstream version of a package they run. */
+function joinedNodesBy(ctx: RunContext, packageName: string): Map<string, string[]> {
+  const nodesByVersion = new Map<string, string[]>();
+  for (const node of ctx.cluster.nodes) {
+    const facts = ctx.facts.get(node.name);
+    const installed = facts !== undefined && joined(facts) ? facts.packages.get(packageName) : undefined;
+    if (installed !== undefined) nodesByVersion.set(upstream(installed), [...(nodesByVersion.get(upstream(installed)) ?? []), node.name]);
+  }
+  return nodesByVersion;
+}
+
+const runBy = (running: string, nodes: readonly string[]): string => `the ${running} that ${nodes.join(', ')} ${nodes.length === 1 ? 'runs' : 'run'}`;
+
 /**
- * Version changes kubeadm cannot make, checked against what the joined nodes
- * run before anything is changed: more than one minor up, or any step down.
+ * Version changes kubeadm and containerd cannot make, checked against what the
+ * joined nodes run before anything is changed: Kubernetes more than one minor
+ * up, or any step down; containerd past its next minor (or, from an LTS, past
+ * the next LTS), or down to an older line.
  */
 export function versionSkewIssues(ctx: RunContext): ConfigIssue[] {
   const want = ctx.cluster.spec.kubernetes.version;
   const wantMinor = minorNumber(want);
-  const nodesByVersion = new Map<string, string[]>();
-  for (const node of ctx.cluster.nodes) {
-    const facts = ctx.facts.get(node.name);
-    const installed = facts !== undefined && joined(facts) ? facts.packages.get('kubelet') : undefined;
-    if (installed !== undefined) nodesByVersion.set(upstream(installed), [...(nodesByVersion.get(upstream(installed)) ?? []), node.name]);
-  }
   const issues: ConfigIssue[] = [];
-  for (const [running, nodes] of nodesByVersion) {
+  for (const [running, nodes] of joinedNodesBy(ctx, 'kubelet')) {
     const runningMinor = minorNumber(running);
-    const where = `the ${running} that ${nodes.join(', ')} ${nodes.length === 1 ? 'runs' : 'run'}`;
+    const where = runBy(running, nodes);
     let message: string | undefined;
     if (wantMinor > runningMinor + 1) {
       const steps = Array.from({ length: wantMinor - runningMinor - 1 }, (_, i) => `1.${runningMinor + i + 1}.x`);
@@ -148,7 +158,30 @@ export function versionSkewIssues(ctx: RunContext): ConfigIssue[] {
     }
     if (message !== undefined) issues.push({ file: ctx.env.file, path: 'kubernetes.version', message });
   }
+  const containerd = ctx.cluster.spec.containerd;
+  for (const [running, nodes] of joinedNodesBy(ctx, containerd.packageName)) {
+    const message = containerdStepIssue(running, containerd.version, runBy(running, nodes));
+    if (message !== undefined) issues.push({ file: ctx.env.file, path: 'containerd.version', message });
+  }
   return issues;
+}
+
+/**
+ * containerd supports an upgrade to its next minor release and, from an LTS, to the next LTS
+ * (RELEASES.md "Upgrade Path"; "direct upgrades between sequential LTS releases (e.g., 1.7 to 2.3)",
+ * containerd 2.3.0's release notes), and no step down to an older line.
+ */
+function containerdStepIssue(running: string, want: string, where: string): string | undefined {
+  const [from, to] = [minorOf(running), minorOf(want)];
+  const lines = containerdLines().reverse();
+  const at = lines.findIndex((l) => l.line === from);
+  if (from === to || at === -1) return undefined;
+  if (compareVersions(to, from) < 0) return `${want} is below ${where}; containerd does not downgrade to an older release line: set ${from}.x or later`;
+  const next = lines[at + 1];
+  const nextLts = lines[at]!.lts ? lines.slice(at + 1).find((l) => l.lts) : undefined;
+  if (to === next?.line || to === nextLts?.line) return undefined;
+  const allowed = [next, nextLts].filter((l) => l !== undefined).map((l) => `${l.line}.x`);
+  return `${want} skips release lines from ${where}; containerd upgrades to its next minor${nextLts ? ', or from one LTS to the next' : ''}: set ${allowed.join(' or ')} first`;
 }
 
 /** 36 of 1.36.4: kubeadm's one-minor rule counts minors. */

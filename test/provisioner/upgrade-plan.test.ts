@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunContext } from '../../scripts/provisioner/context.ts';
 import { parseFacts } from '../../scripts/provisioner/facts.ts';
-import { describeUpgrade, pendingUpgrades, workerBatchSize, workerBatches } from '../../scripts/provisioner/upgrade-plan.ts';
+import { describeUpgrade, pendingUpgrades, versionSkewIssues, workerBatchSize, workerBatches } from '../../scripts/provisioner/upgrade-plan.ts';
 import { loadEnvironmentByName, type Environment } from '../../stacks/environment/load.ts';
 import { computeCluster } from '../../stacks/topology/topology.ts';
 
@@ -25,6 +25,7 @@ function context(env: Environment, versions: { kubernetes: string; containerd: s
     cluster.nodes.map((n) => {
       const lines = [
         'file:/etc/kubernetes/kubelet.conf=present',
+        ...(n.role === 'controlPlane' ? ['file:/etc/kubernetes/admin.conf=present', 'file:/etc/kubernetes/manifests/kube-apiserver.yaml=present'] : []),
         ...['kubelet', 'kubeadm', 'kubectl'].map((p) => `package:${p}=${versions.kubernetes}`),
         `package:containerd.io=${versions.containerd}`,
         ...Object.entries(applied[n.name] ?? {}).map(([k, v]) => `applied:${k}=${v}`),
@@ -103,5 +104,16 @@ describe('planning an upgrade', () => {
     const ctx = context(env, { kubernetes: '1.35.9-1.1', containerd: '2.3.5-1' });
     const batches = workerBatches(ctx, pendingUpgrades(ctx)).map((b) => b.map((u) => u.node.name));
     expect(batches).toEqual([['dev-a-1'], ['dev-a-2'], ['dev-a-3'], ['dev-b-1'], ['dev-b-2']]);
+  });
+
+  it('lets containerd move to its next minor, or from an LTS to the next LTS, and refuses other steps', () => {
+    const skew = (containerd: string): string[] => versionSkewIssues(context(dev, { kubernetes: '1.36.4-1.1', containerd })).map((i) => `${i.path}: ${i.message}`);
+    expect(skew('2.3.1-1')).toEqual([]);
+    expect(skew('2.2.5-1')).toEqual([]);
+    expect(skew('1.7.31-1')).toEqual([]);
+    expect(skew('2.1.4-1')).toEqual(['containerd.version: 2.3.5 skips release lines from the 2.1.4 that dev-cp-1, dev-general-1, dev-general-2 run; containerd upgrades to its next minor: set 2.2.x first']);
+    expect(skew('2.0.7-1')).toEqual(['containerd.version: 2.3.5 skips release lines from the 2.0.7 that dev-cp-1, dev-general-1, dev-general-2 run; containerd upgrades to its next minor: set 2.1.x first']);
+    const down = versionSkewIssues(context(withSpec((s) => ((s['containerd'] as { version: string }).version = '2.2.5')), { kubernetes: '1.36.4-1.1', containerd: '2.3.5-1' }));
+    expect(down.map((i) => i.message)).toEqual(['2.2.5 is below the 2.3.5 that dev-cp-1, dev-general-1, dev-general-2 run; containerd does not downgrade to an older release line: set 2.3.x or later']);
   });
 });
