@@ -96,6 +96,18 @@ describe('upgrading a 1 + 1 cluster from 1.34 and containerd 1.7 to 1.37 and con
     expect(lab.readFile(worker, '/etc/containerd/config.toml')).toMatch(/^version = 2$/m);
   }, 240_000);
 
+  it('herd versions --live reads what each node runs over SSH, and changes nothing', async () => {
+    marks.mark();
+    const r = await herd(['--environments', env.dir, 'versions', ENV, '--live'], TODAY);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^${cp} +${FROM} +${FROM} +${CONTAINERD_FROM} +as the file says$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^${worker} +${FROM} +${FROM} +${CONTAINERD_FROM} +as the file says$`, 'm'));
+    writeVersions(newest('1.35'), CONTAINERD_FROM);
+    const ahead = await herd(['--environments', env.dir, 'versions', ENV, '--live'], TODAY);
+    expect(ahead.stdout).toMatch(new RegExp(`^${cp} +${FROM} +${FROM} +${CONTAINERD_FROM} +differs from the file$`, 'm'));
+    expect(mutatingSinceMark()).toEqual([]);
+  }, 60_000);
+
   it('refuses a skip of two minors, and 1.36 on containerd 1.7, before changing anything', async () => {
     marks.mark();
     writeVersions(newest('1.36'), CONTAINERD_TO);
