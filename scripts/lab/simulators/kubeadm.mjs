@@ -1,4 +1,4 @@
-// Simulated kubeadm (v1.34 behaviour): init, join, reset, token, upgrade,
+// Simulated kubeadm (the minor installed, as herd's table of versions describes it): init, join, reset, token, upgrade,
 // init phase upload-certs, certs certificate-key, config images|validate,
 // version. It writes the files kubeadm writes on the host and keeps the
 // cluster in the lab's shared state; no Kubernetes component runs.
