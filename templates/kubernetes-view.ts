@@ -88,4 +88,5 @@ export const pathsView = {
   joinSecrets: paths.JOIN_SECRETS,
   joinPlaceholders: paths.JOIN_PLACEHOLDERS,
   upgradedMarker: paths.KUBEADM_UPGRADED_MARKER,
+  containerdRestartMarker: paths.CONTAINERD_RESTART_MARKER,
 };

@@ -137,20 +137,31 @@ describe('upgrading a 1 + 1 cluster from 1.34 and containerd 1.7 to 1.37 and con
     expect(calls(worker, 'kubeadm', 'upgrade', 'node').filter((e) => e.exit === 0)).toHaveLength(1);
   }, 300_000);
 
-  it('containerd 1.7 → 2.3 on 1.35: the config is rewritten as version 3 before one restart, and the running containers stay', async () => {
+  it('containerd 1.7 → 2.3 on 1.35: the config is rewritten as version 3 before one restart, the running containers stay, and a failed restart is finished by the next run', async () => {
     writeVersions(newest('1.35'), CONTAINERD_TO);
     const plan = await herd(args('plan'));
     expect(plan.stdout).toContain(`${cp}: drain, containerd ${CONTAINERD_FROM} → ${CONTAINERD_TO} (its config rewritten as version 3 before the restart), uncordon when Ready`);
     const before = Object.fromEntries(allHosts.map((h) => [h, containersOf(h)]));
     expect(Object.keys(before[worker]!)).toEqual(['kube-proxy']);
     marks.mark();
-    await upgradeTo(newest('1.35'), CONTAINERD_TO);
+    // The worker's containerd restart fails once: its new package is in, its restart is not done.
+    await lab.setFault(worker, { kind: 'fail', command: 'systemctl restart containerd', exitCode: 1, times: 1 });
+    const failed = await herd(args('apply'));
+    expect(failed.status).toBe(1);
+    expect(failed.stdout + failed.stderr).toContain(worker);
+    expect(lab.readFile(worker, '/var/lib/herd/containerd-restart-pending')).toBe(`${CONTAINERD_TO}\n`);
+    expect(lab.clusterState()!.nodes[worker]!.unschedulable).toBe(true);
+
+    const resumed = await herd(args('apply'));
+    expect(resumed.status, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`${worker}: batch 1 of 1: resume, drain`));
     expectEverywhere(newest('1.35'), CONTAINERD_TO);
     for (const host of allHosts) {
       expect(containersOf(host), host).toEqual(before[host]);
       expect(lab.readFile(host, '/etc/containerd/config.toml'), host).toMatch(/^version = 3$/m);
+      expect(() => lab.readFile(host, '/var/lib/herd/containerd-restart-pending'), host).toThrow();
       const restarts = marks.sinceMark(host).filter((e) => e.command === 'systemctl' && e.argv.join(' ') === 'restart containerd');
-      expect(restarts.map((e) => e.exit), host).toEqual([0]);
+      expect(restarts.map((e) => e.exit), host).toEqual(host === worker ? [1, 0] : [0]);
     }
   }, 300_000);
 
