@@ -32,7 +32,7 @@ export function versionIssues(spec: EnvironmentSpec, table: VersionTable = versi
   if (minor === undefined) {
     issues.push({
       path: ['kubernetes', 'version'],
-      message: `Kubernetes ${minorOf(k8s)} is not in herd's table of versions: new clusters are built on ${list(newClusterMinors(table))}, and clusters on ${list(kubernetesMinors(table))} are upgraded from`,
+      message: `Kubernetes ${minorOf(k8s)} is not in herd's table of versions: herd builds new clusters on ${list(newClusterMinors(table))}, and upgrades clusters that run ${kubernetesMinors(table).at(-1)?.minor} or later`,
     });
   }
   const containerd = spec.containerd.version;
