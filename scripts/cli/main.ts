@@ -12,6 +12,7 @@ import { labCommand } from './commands/lab.ts';
 import { resetCommand } from './commands/reset.ts';
 import { teardownBeginsCommand } from './commands/teardown-begins.ts';
 import { locksCommand } from './commands/locks.ts';
+import { versionsCommand } from './commands/versions.ts';
 import { runCli } from './run.ts';
 
 const program = new Command('herd')
@@ -29,6 +30,7 @@ const program = new Command('herd')
   .addCommand(resetCommand())
   .addCommand(teardownBeginsCommand())
   .addCommand(locksCommand())
+  .addCommand(versionsCommand())
   .addCommand(kubeconfigCommand())
   .addCommand(forgetHostCommand())
   .addCommand(labCommand());

@@ -49,7 +49,9 @@ export interface ClusterInfo {
 
 export interface HostRecord {
   readonly address: string;
-  readonly kubelet: { readonly running: boolean; readonly version: string | null; readonly since: string };
+  readonly kubelet: { readonly running: boolean; readonly version: string | null; readonly runtime?: string; readonly since: string };
+  /** The containers the host runs, by pod: what a containerd restart must leave alone (simulators/lib/containers.mjs). */
+  readonly containers?: Readonly<Record<string, { readonly id: string; readonly image: string; readonly startedAt: string }>>;
 }
 
 export interface NodeRecord {

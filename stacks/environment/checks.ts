@@ -1,6 +1,6 @@
 import type { EnvironmentSpec } from './schema.ts';
 import { contains, ipv4ToInt, isReservedInNetwork, parseNetwork } from './net.ts';
-import { SUPPORTED_KUBERNETES_MINORS, kubernetesMinor } from './versions.ts';
+import { versionIssues } from '../versions/environment-rules.ts';
 import { controlPlaneAntiAffinity } from './anti-affinity.ts';
 import { rangeCollisions, singleCollisions } from './addresses.ts';
 import { networkSizeIssues } from './network-sizes.ts';
@@ -30,14 +30,6 @@ export function crossFieldIssues(env: string, spec: EnvironmentSpec, partial = f
     }
   });
 }
-
-const kubernetesVersion: Check = (_env, spec) => {
-  const minor = kubernetesMinor(spec.kubernetes.version);
-  const supported = SUPPORTED_KUBERNETES_MINORS as readonly number[];
-  return supported.includes(minor)
-    ? []
-    : [{ path: ['kubernetes', 'version'], message: `Kubernetes 1.${minor} is not supported; supported minors: ${supported.map((m) => `1.${m}`).join(', ')}` }];
-};
 
 const gateway: Check = (_env, spec) => {
   const net = parseNetwork(spec.network.cidr);
@@ -256,7 +248,7 @@ const antiAffinity: Check = (_env, spec) => {
 };
 
 const CHECKS: readonly Check[] = [
-  kubernetesVersion,
+  (_env, spec) => versionIssues(spec),
   networkSizeIssues,
   gateway,
   names,

@@ -8,6 +8,8 @@ import { allowedKeysAt, requiredKeys, schemaAt, valueAt } from './schema-walk.ts
 import { didYouMean, herdError, invisibleHint, visible, withoutInvisible, yamlReadingHint } from './messages.ts';
 import { RejectedPaths, parseWhatParses } from './partial.ts';
 import { duplicateKeys, lineAt, parseSource, sourceTextAt, type SourceFile } from './yaml-source.ts';
+import { versionWarnings } from '../versions/environment-rules.ts';
+import { today } from '../versions/today.ts';
 
 /** A validated environment: the operator's file with every default filled in. */
 export interface Environment {
@@ -15,6 +17,8 @@ export interface Environment {
   /** Absolute path of the environment file. */
   readonly file: string;
   readonly spec: EnvironmentSpec;
+  /** What works but should change soon (a version past its end of life), located like errors; never fatal. */
+  readonly warnings: readonly ConfigIssue[];
 }
 
 export const DEFAULT_ENVIRONMENTS_DIR = resolve(import.meta.dirname, '../environments');
@@ -69,7 +73,8 @@ export function loadEnvironment(path: string): Environment {
   }
   issues.push(...crossFieldIssues(name, rejected.guard(spec), !result.success).map(({ path: p, message }) => locate(p, message)));
   if (issues.length > 0) throw new ConfigError(issues);
-  return { name, file, spec };
+  const warnings = versionWarnings(spec, today()).map(({ path: p, message }) => locate(p, message));
+  return { name, file, spec, warnings };
 }
 
 function readChain(file: string, chain: SourceFile[]): unknown {
