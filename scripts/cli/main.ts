@@ -12,6 +12,7 @@ import { labCommand } from './commands/lab.ts';
 import { resetCommand } from './commands/reset.ts';
 import { teardownBeginsCommand } from './commands/teardown-begins.ts';
 import { locksCommand } from './commands/locks.ts';
+import { preflightCommand } from './commands/preflight.ts';
 import { runCli } from './run.ts';
 
 const program = new Command('herd')
@@ -23,6 +24,7 @@ const program = new Command('herd')
   .addCommand(schemaCommand())
   .addCommand(renderCommand())
   .addCommand(peersCommand())
+  .addCommand(preflightCommand())
   .addCommand(planCommand())
   .addCommand(applyCommand())
   .addCommand(nodeCommand())
