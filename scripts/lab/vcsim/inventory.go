@@ -29,6 +29,10 @@ type builder struct {
 	pools     map[string]*object.ResourcePool
 	networks  map[string]types.BaseVirtualDeviceBackingInfo
 	allHosts  []*object.HostSystem
+	// Datastores and datastore clusters by name, kept from their creation: once a datastore is in a
+	// datastore cluster, the simulator's finder sees it twice.
+	datastoreRefs map[string]types.ManagedObjectReference
+	podRefs       map[string]types.ManagedObjectReference
 }
 
 func build(ctx context.Context, client *govmomi.Client, m *model) error {
@@ -44,13 +48,15 @@ func build(ctx context.Context, client *govmomi.Client, m *model) error {
 		}
 		b := &builder{
 			ctx: ctx, client: client, folders: folders,
-			vmFolders: map[string]*object.Folder{"": folders.VmFolder},
-			clusters:  map[string]*object.ClusterComputeResource{},
-			hosts:     map[string]*object.HostSystem{},
-			pools:     map[string]*object.ResourcePool{},
-			networks:  map[string]types.BaseVirtualDeviceBackingInfo{},
+			vmFolders:     map[string]*object.Folder{"": folders.VmFolder},
+			clusters:      map[string]*object.ClusterComputeResource{},
+			hosts:         map[string]*object.HostSystem{},
+			pools:         map[string]*object.ResourcePool{},
+			networks:      map[string]types.BaseVirtualDeviceBackingInfo{},
+			datastoreRefs: map[string]types.ManagedObjectReference{},
+			podRefs:       map[string]types.ManagedObjectReference{},
 		}
-		steps := []func(*datacenter, *object.Datacenter) error{b.vmFolderTree, b.computeClusters, b.portGroups, b.datastores, b.machines}
+		steps := []func(*datacenter, *object.Datacenter) error{b.vmFolderTree, b.computeClusters, b.portGroups, b.datastores, b.machines, b.storageCapacity}
 		for _, step := range steps {
 			if err := step(&spec, dc); err != nil {
 				return fmt.Errorf("datacenter %s: %w", spec.Name, err)
@@ -190,6 +196,7 @@ func (b *builder) datastores(dc *datacenter, odc *object.Datacenter) error {
 			return fmt.Errorf("datastore cluster %s: %w", name, err)
 		}
 		pods[name] = pod
+		b.podRefs[name] = pod.Reference()
 	}
 	finder := find.NewFinder(b.client.Client, false).SetDatacenter(odc)
 	for _, d := range dc.Datastores {
@@ -211,7 +218,8 @@ func (b *builder) datastores(dc *datacenter, odc *object.Datacenter) error {
 		if err != nil {
 			return err
 		}
-		setCapacity(ds.Reference(), d)
+		mountOnAll(ds.Reference(), b.allHosts)
+		b.datastoreRefs[d.Name] = ds.Reference()
 		if d.DatastoreCluster != "" {
 			pod, ok := pods[d.DatastoreCluster]
 			if !ok {
@@ -226,8 +234,18 @@ func (b *builder) datastores(dc *datacenter, odc *object.Datacenter) error {
 			}
 		}
 	}
-	for _, pod := range pods {
-		summarizePod(pod.Reference())
+	return nil
+}
+
+// storageCapacity sets each datastore's capacity and free space once the VMs
+// are there (the simulator takes their disks off the free space as they are
+// created), then totals the datastore clusters.
+func (b *builder) storageCapacity(dc *datacenter, _ *object.Datacenter) error {
+	for _, d := range dc.Datastores {
+		setCapacity(b.datastoreRefs[d.Name], d)
+	}
+	for _, ref := range b.podRefs {
+		summarizePod(ref)
 	}
 	return nil
 }
@@ -257,9 +275,9 @@ func (b *builder) machine(finder *find.Finder, spec vm) error {
 			return fmt.Errorf("no host %s", spec.Host)
 		}
 	}
-	ds, err := finder.Datastore(b.ctx, spec.Datastore)
-	if err != nil {
-		return err
+	ds, ok := b.datastoreRefs[spec.Datastore]
+	if !ok {
+		return fmt.Errorf("no datastore %s", spec.Datastore)
 	}
 
 	var devices object.VirtualDeviceList
@@ -269,7 +287,7 @@ func (b *builder) machine(finder *find.Finder, spec vm) error {
 	}
 	devices = append(devices, scsi)
 	for i, size := range spec.DisksGiB {
-		disk := devices.CreateDisk(scsi.(types.BaseVirtualController), ds.Reference(), fmt.Sprintf("[%s] %s/disk%d.vmdk", spec.Datastore, spec.Name, i))
+		disk := devices.CreateDisk(scsi.(types.BaseVirtualController), ds, fmt.Sprintf("[%s] %s/disk%d.vmdk", spec.Datastore, spec.Name, i))
 		disk.CapacityInKB = size * gib / 1024
 		devices = append(devices, disk)
 	}
@@ -400,15 +418,36 @@ func setCapacity(ref types.ManagedObjectReference, d datastore) {
 	})
 }
 
+// mountOnAll mounts a datastore on every host, as a shared datastore is: the
+// simulator keeps one object per name, mounted only on the host that created it last.
+func mountOnAll(ref types.ManagedObjectReference, hosts []*object.HostSystem) {
+	obj := simulator.Map.Get(ref).(*simulator.Datastore)
+	var mounts []types.DatastoreHostMount
+	for _, h := range hosts {
+		mounts = append(mounts, types.DatastoreHostMount{Key: h.Reference(), MountInfo: types.HostMountInfo{
+			AccessMode: string(types.HostMountModeReadWrite), Mounted: types.NewBool(true), Accessible: types.NewBool(true),
+		}})
+	}
+	simulator.Map.WithLock(obj, func() { obj.Host = mounts })
+}
+
 func summarizePod(ref types.ManagedObjectReference) {
 	obj := simulator.Map.Get(ref).(*simulator.StoragePod)
 	summary := &types.StoragePodSummary{Name: obj.Name}
+	// The simulator's MoveIntoFolder appends a datastore cluster's children again on every move: count each once.
+	seen := map[types.ManagedObjectReference]bool{}
+	var children []types.ManagedObjectReference
 	for _, child := range obj.ChildEntity {
+		if seen[child] {
+			continue
+		}
+		seen[child] = true
+		children = append(children, child)
 		ds := simulator.Map.Get(child).(*simulator.Datastore)
 		summary.Capacity += ds.Summary.Capacity
 		summary.FreeSpace += ds.Summary.FreeSpace
 	}
-	simulator.Map.WithLock(obj, func() { obj.Summary = summary })
+	simulator.Map.WithLock(obj, func() { obj.Summary, obj.ChildEntity = summary, children })
 }
 
 func markAsTemplate(ref types.ManagedObjectReference) {
