@@ -12,11 +12,12 @@ import { fanOutBenchmark } from './fan-out.ts';
 import { noChangeBenchmark } from './no-change.ts';
 import { addWorkerTimes, scaleOutTable } from './scale-out.ts';
 import { synthBenchmark } from './synth.ts';
+import { preflightBenchmark } from './preflight.ts';
 import { startLabCluster } from './lib/lab-cluster.ts';
 import { describeMachine } from './lib/machine.ts';
 import type { Sample } from './lib/stats.ts';
 
-const BENCHMARKS = ['fan-out', 'scale-out', 'no-change', 'synth'] as const;
+const BENCHMARKS = ['fan-out', 'scale-out', 'no-change', 'synth', 'preflight'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -79,6 +80,9 @@ if (wanted('scale-out') && scaleOut.length === 1) {
 }
 if (wanted('synth')) {
   await section('4. Synthesis', () => synthBenchmark({ sizes: config.synthSizes, runs: config.runs }));
+}
+if (wanted('preflight')) {
+  await section('5. Preflight', () => preflightBenchmark({ sizes: quick ? [15, 100] : [15, 500], runs: config.runs }));
 }
 
 const date = new Date().toISOString().slice(0, 10);

@@ -54,7 +54,8 @@ export function planCapacity(input: CapacityInput): Capacity {
   const usableKeys = new Set(usable.map((h) => h.key));
   const running = input.machines.filter((m) => m.poweredOn && !m.template && m.host !== undefined && usableKeys.has(m.host));
   const spare = [...usable].sort((a, b) => b.memoryMiB - a.memoryMiB || b.cpuThreads - a.cpuThreads)[0];
-  const existingRunning = input.existing.filter((e) => running.includes(e.machine));
+  const runningKeys = new Set(running.map((m) => m.key));
+  const existingRunning = input.existing.filter((e) => runningKeys.has(e.machine.key));
   const nodes = input.cluster.nodes;
 
   const sum = <T>(items: readonly T[], f: (item: T) => number): number => items.reduce((total, item) => total + f(item), 0);
