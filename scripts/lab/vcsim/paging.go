@@ -18,8 +18,14 @@ import (
 type pagingCollector struct {
 	simulator.PropertyCollector
 
-	pending map[string][]types.ObjectContent
+	pending map[string]pendingPage
 	next    int
+}
+
+// pendingPage: what a token still holds, and the page size its request asked for.
+type pendingPage struct {
+	objects []types.ObjectContent
+	size    int
 }
 
 // defaultPageSize is what the simulator returns per page when the client sets no maxObjects.
@@ -55,7 +61,7 @@ func (pc *pagingCollector) ContinueRetrievePropertiesEx(ctx *simulator.Context, 
 		return body
 	}
 	delete(pc.pending, r.Token)
-	body.Res = &types.ContinueRetrievePropertiesExResponse{Returnval: *pc.page(rest, defaultPageSize)}
+	body.Res = &types.ContinueRetrievePropertiesExResponse{Returnval: *pc.page(rest.objects, rest.size)}
 	return body
 }
 
@@ -64,10 +70,10 @@ func (pc *pagingCollector) page(objects []types.ObjectContent, size int) *types.
 		return &types.RetrieveResult{Objects: objects}
 	}
 	if pc.pending == nil {
-		pc.pending = map[string][]types.ObjectContent{}
+		pc.pending = map[string]pendingPage{}
 	}
 	pc.next++
 	token := strconv.Itoa(pc.next)
-	pc.pending[token] = objects[size:]
+	pc.pending[token] = pendingPage{objects: objects[size:], size: size}
 	return &types.RetrieveResult{Objects: objects[:size], Token: token}
 }
