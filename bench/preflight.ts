@@ -1,4 +1,4 @@
-// 5. The cost of `herd preflight`: round trips to vCenter and time per step,
+// 6. The cost of `herd preflight`: round trips to vCenter and time per step,
 // for an environment of 15 and of 500 VMs that all exist already (each
 // counted once, each one's disks read), against VMware's vCenter simulator,
 // adding one worker; once with vcsim answering at once, once 20 ms away.
@@ -101,7 +101,7 @@ export async function preflightBenchmark(options: { sizes: readonly number[]; ru
   const total = ['total', ...results.map((r) => `${r.steps.reduce((t, s) => t + s.roundTrips, 0)}, ${ms(r.total)}`)];
   const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
   return [
-    '## 5. Preflight',
+    '## 6. Preflight',
     '',
     `\`herd preflight\` of an environment whose VMs all exist (each counted once, its disks read) and that adds one worker, against vcsim ` +
       `(one datacenter: the environment's VMs, a template, hosts, a datastore, a port group). Median (min–max) of ${options.runs} runs after a warm-up; ` +

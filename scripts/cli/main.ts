@@ -13,6 +13,7 @@ import { resetCommand } from './commands/reset.ts';
 import { teardownBeginsCommand } from './commands/teardown-begins.ts';
 import { locksCommand } from './commands/locks.ts';
 import { preflightCommand } from './commands/preflight.ts';
+import { versionsCommand } from './commands/versions.ts';
 import { runCli } from './run.ts';
 
 const program = new Command('herd')
@@ -31,6 +32,7 @@ const program = new Command('herd')
   .addCommand(resetCommand())
   .addCommand(teardownBeginsCommand())
   .addCommand(locksCommand())
+  .addCommand(versionsCommand())
   .addCommand(kubeconfigCommand())
   .addCommand(forgetHostCommand())
   .addCommand(labCommand());

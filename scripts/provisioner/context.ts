@@ -4,6 +4,7 @@ import type { Cluster } from '../../stacks/topology/topology.ts';
 import type { RenderedCluster } from '../../templates/render.ts';
 import type { HostFacts } from './facts.ts';
 import type { ClusterView } from './cluster-view.ts';
+import type { SpaceNeed } from './space.ts';
 import type { RemoteHost } from './remote-host.ts';
 import type { Reporter } from './report.ts';
 
@@ -43,6 +44,8 @@ export interface Phase {
   readonly changes: boolean;
   plan(ctx: RunContext): PlannedStep[];
   run(ctx: RunContext, steps: readonly PlannedStep[]): Promise<void>;
+  /** The free space a planned step needs on its host, checked before anything runs. */
+  spaceNeeded?(ctx: RunContext, step: PlannedStep): SpaceNeed[];
 }
 
 export function hostOf(ctx: RunContext, name: string): RemoteHost {

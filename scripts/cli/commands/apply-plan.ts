@@ -2,21 +2,25 @@ import { Command } from 'commander';
 import { loadEnvironmentByName } from '../../../stacks/environment/load.ts';
 import { provision } from '../../provisioner/provision.ts';
 import { environmentsDir } from '../environments.ts';
+import { printWarnings } from '../warnings.ts';
 
 function provisionCommand(name: 'apply' | 'plan', description: string): Command {
   const command = new Command(name)
     .description(description)
     .argument('<env>', 'environment name')
-    .option('--verify-timeout <seconds>', 'how long verify waits for nodes to be Ready and BGP sessions Established', '300');
+    .option('--verify-timeout <seconds>', 'how long verify waits for nodes to be Ready and BGP sessions Established', '300')
+    .option('--allow-end-of-life', 'build a new cluster on a Kubernetes minor past its end of life, to rehearse upgrading a cluster that runs one');
   // Only apply locks the environment: a plan reads and may run beside an apply.
   if (name === 'apply') command.option('--lock-timeout <seconds>', 'wait this long for another herd apply on the environment to finish, instead of failing at once', '0');
-  return command.action(async (envName: string, opts: { verifyTimeout: string; lockTimeout?: string }, self: Command) => {
+  return command.action(async (envName: string, opts: { verifyTimeout: string; lockTimeout?: string; allowEndOfLife?: boolean }, self: Command) => {
     const env = loadEnvironmentByName(envName, environmentsDir(self));
+    printWarnings(env);
     const result = await provision({
       env,
       dryRun: name === 'plan',
       verifyTimeoutMs: Number(opts.verifyTimeout) * 1000,
       lockTimeoutSeconds: Number(opts.lockTimeout ?? '0'),
+      allowEndOfLife: opts.allowEndOfLife === true,
       console: { isTTY: process.stdout.isTTY === true, write: (text) => process.stdout.write(text) },
     });
     process.stdout.write(`logs: ${result.logDir}\n`);

@@ -4,6 +4,7 @@ import { hostOf, type Phase } from '../context.ts';
 import { servingControlPlane } from '../cluster-access.ts';
 import { runSteps } from '../run-steps.ts';
 import { RefusedError } from '../refused.ts';
+import { CONTROL_PLANE_IMAGES_MIB } from '../space.ts';
 
 /** `kubeadm init` on the first control plane, when no control plane serves the API yet. */
 export const initControlPlane: Phase = {
@@ -20,6 +21,7 @@ export const initControlPlane: Phase = {
     }
     return [{ host: ctx.rendered.cluster.firstControlPlane, step: `run ${SCRIPTS.initControlPlane} (kubeadm init)` }];
   },
+  spaceNeeded: () => [{ path: '/var/lib', mib: CONTROL_PLANE_IMAGES_MIB, why: "the control plane's images and etcd's data" }],
   run: (ctx, steps) =>
     runSteps(ctx, 'init', steps, async ({ host }) => {
       await hostOf(ctx, host).mustRun(SCRIPTS.initControlPlane, ['bash', `${HERD_DIR}/${SCRIPTS.initControlPlane}`]);

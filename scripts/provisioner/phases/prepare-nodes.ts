@@ -3,6 +3,7 @@ import { SCRIPTS } from '../../../templates/render.ts';
 import { factsOf, hostOf, type Phase, type RunContext } from '../context.ts';
 import { artifactsHash, preparedFiles, toNodeFiles } from '../artifacts.ts';
 import { runSteps } from '../run-steps.ts';
+import { PACKAGES_MIB, uploadNeeds } from '../space.ts';
 
 const STEP = 'prepare';
 
@@ -19,6 +20,10 @@ export const prepareNodes: Phase = {
     ctx.cluster.nodes
       .filter((node) => factsOf(ctx, node.name).applied.get(STEP) !== desired(ctx, node.name))
       .map((node) => ({ host: node.name, step: `upload ${preparedFiles(ctx.rendered, node.name).length} files, run ${SCRIPTS.prepareNode}` })),
+  spaceNeeded: (ctx, { host }) => [
+    ...uploadNeeds(preparedFiles(ctx.rendered, host)),
+    ...(factsOf(ctx, host).packages.has('kubelet') ? [] : [{ path: '/var/lib', mib: PACKAGES_MIB, why: 'the Kubernetes and containerd packages' } as const]),
+  ],
   run: (ctx, steps) =>
     runSteps(ctx, 'prepare', steps, async ({ host: name }) => {
       const host = hostOf(ctx, name);
