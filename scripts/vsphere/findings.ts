@@ -9,5 +9,3 @@ export interface CheckResult {
   readonly problems: Finding[];
   readonly warnings: Finding[];
 }
-
-export const noFindings = (): CheckResult => ({ problems: [], warnings: [] });

@@ -47,7 +47,7 @@ export class VspherePreflight extends Construct {
 }
 
 /** What the preflight checks, as a digest: a change of it is a change the preflight must see first. */
-export function vsphereFootprint(cluster: Cluster): string {
+function vsphereFootprint(cluster: Cluster): string {
   const nodes = cluster.nodes.map((n) => [n.name, n.cpu, n.memoryMiB, n.diskGiB, n.dataDiskGiB ?? 0]);
   const pools = { controlPlane: cluster.spec.controlPlane.antiAffinity, workers: cluster.spec.workerPools.map((p) => p.antiAffinity) };
   return createHash('sha256').update(JSON.stringify({ infrastructure: cluster.spec.infrastructure, nodes, pools })).digest('hex');

@@ -9,9 +9,9 @@ import type { CheckResult, Finding } from '../findings.ts';
  */
 const LINUX_GUEST = /linux|debian|ubuntu|rhel|centos|sles|suse|fedora|coreos|photon|asianux|mandr|turbo|nld|redhat|pardus/i;
 
-export type GuestFamily = 'linux' | 'windows' | 'other';
+type GuestFamily = 'linux' | 'windows' | 'other';
 
-export function guestFamily(guestId: string): GuestFamily {
+function guestFamily(guestId: string): GuestFamily {
   if (LINUX_GUEST.test(guestId)) return 'linux';
   return /^win/i.test(guestId) ? 'windows' : 'other';
 }
@@ -65,4 +65,4 @@ function ignoredDiskSizes(templateGiB: number, cluster: Cluster): Finding[] {
     }));
 }
 
-export const formatGiB = (gib: number): string => (Number.isInteger(gib) ? String(gib) : gib.toFixed(1));
+const formatGiB = (gib: number): string => (Number.isInteger(gib) ? String(gib) : gib.toFixed(1));
