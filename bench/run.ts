@@ -13,11 +13,12 @@ import { noChangeBenchmark } from './no-change.ts';
 import { addWorkerTimes, scaleOutTable } from './scale-out.ts';
 import { synthBenchmark } from './synth.ts';
 import { validateBenchmark } from './validate.ts';
+import { preflightBenchmark } from './preflight.ts';
 import { startLabCluster } from './lib/lab-cluster.ts';
 import { describeMachine } from './lib/machine.ts';
 import type { Sample } from './lib/stats.ts';
 
-const BENCHMARKS = ['fan-out', 'scale-out', 'no-change', 'synth', 'validate'] as const;
+const BENCHMARKS = ['fan-out', 'scale-out', 'no-change', 'synth', 'validate', 'preflight'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -83,6 +84,9 @@ if (wanted('synth')) {
 }
 if (wanted('validate')) {
   await section('5. herd validate', () => validateBenchmark({ sizes: config.validateSizes, runs: config.runs }));
+}
+if (wanted('preflight')) {
+  await section('6. Preflight', () => preflightBenchmark({ sizes: quick ? [15, 100] : [15, 500], runs: config.runs }));
 }
 
 const date = new Date().toISOString().slice(0, 10);

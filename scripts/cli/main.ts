@@ -12,6 +12,7 @@ import { labCommand } from './commands/lab.ts';
 import { resetCommand } from './commands/reset.ts';
 import { teardownBeginsCommand } from './commands/teardown-begins.ts';
 import { locksCommand } from './commands/locks.ts';
+import { preflightCommand } from './commands/preflight.ts';
 import { versionsCommand } from './commands/versions.ts';
 import { runCli } from './run.ts';
 
@@ -24,6 +25,7 @@ const program = new Command('herd')
   .addCommand(schemaCommand())
   .addCommand(renderCommand())
   .addCommand(peersCommand())
+  .addCommand(preflightCommand())
   .addCommand(planCommand())
   .addCommand(applyCommand())
   .addCommand(nodeCommand())

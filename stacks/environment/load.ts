@@ -77,6 +77,16 @@ export function loadEnvironment(path: string): Environment {
   return { name, file, spec, warnings };
 }
 
+/**
+ * A problem found after loading (herd preflight, against vCenter), located in
+ * the environment's files the way loading locates its own.
+ */
+export function locateInEnvironment(env: Environment, path: readonly PropertyKey[], message: string): ConfigIssue {
+  const chain: SourceFile[] = [];
+  readChain(env.file, chain);
+  return locateIssue(chain, path, message);
+}
+
 function readChain(file: string, chain: SourceFile[]): unknown {
   const from = chain.at(-1);
   const extendsIssue = (message: string): ConfigIssue => (from ? locateIssue([from], ['extends'], message) : { file, path: '', message });
