@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { VirtualMachine, type VirtualMachineClone, type VirtualMachineDisk } from '@cdktf/provider-vsphere/lib/virtual-machine/index.js';
+import type { VirtualMachineClone, VirtualMachineDisk } from '@cdktf/provider-vsphere/lib/virtual-machine/index.js';
+import { VsphereVirtualMachine } from './virtual-machine.ts';
 import type { ClusterNode } from '../topology/topology.ts';
 import type { EnvironmentSpec, VsphereInfrastructureSpec } from '../environment/schema.ts';
 import { parseNetwork } from '../environment/net.ts';
@@ -25,7 +26,7 @@ export const GUEST_NETWORK_TIMEOUT_MINUTES = 10;
  * network, so the provisioner that follows can reach it.
  */
 export class NodeVm extends Construct {
-  readonly machine: VirtualMachine;
+  readonly machine: VsphereVirtualMachine;
   /** The VM's id, read once for the hooks, the reconcile trigger and DRS rules. */
   readonly machineId: string;
 
@@ -53,7 +54,7 @@ export class NodeVm extends Construct {
       ...(cloudInit ? {} : { customize: customizationFor(node, spec) }),
     };
 
-    this.machine = new VirtualMachine(this, 'machine', {
+    this.machine = new VsphereVirtualMachine(this, 'machine', {
       name: node.name,
       annotation: `herd: ${node.role === 'controlPlane' ? 'control plane' : 'worker'} node of environment ${props.environment}, pool ${node.pool}`,
       resourcePoolId: placement.resourcePoolId,
