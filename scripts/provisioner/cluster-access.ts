@@ -1,6 +1,6 @@
 import { HERD_DIR, ISSUED_SECRETS_DIR, JOIN_SECRETS, SECRETS_DIR } from '../../templates/paths.ts';
 import { SCRIPTS } from '../../templates/render.ts';
-import { clusterScript, toNodeFiles } from './artifacts.ts';
+import { clusterScript } from './artifacts.ts';
 import { hostOf, type RunContext } from './context.ts';
 import { membershipOf, servesOnDisk } from './membership.ts';
 import type { RemoteHost } from './remote-host.ts';
@@ -30,9 +30,10 @@ export function issuingControlPlane(ctx: RunContext): RemoteHost {
 export async function issueJoinCredentials(ctx: RunContext, role: JoinRole): Promise<Record<string, string>> {
   const issuer = issuingControlPlane(ctx);
   const names = role === 'control-plane' ? Object.values(JOIN_SECRETS) : [JOIN_SECRETS.token, JOIN_SECRETS.caCertHash];
-  // Placed each time: the issuer is whichever control plane serves, not always the one prepared with it.
-  await issuer.putFiles(`upload ${SCRIPTS.issueJoinCredentials}`, toNodeFiles([clusterScript(ctx.rendered, SCRIPTS.issueJoinCredentials)]));
-  const secrets = await issuer.collectSecrets(SCRIPTS.issueJoinCredentials, ISSUED_SECRETS_DIR, names, ['bash', `${HERD_DIR}/${SCRIPTS.issueJoinCredentials}`, role]);
+  // The script travels as the command's own text (it holds no secret): the issuer is whichever control
+  // plane serves, and an exchange that waited for it on stdin would cost a round trip more.
+  const script = clusterScript(ctx.rendered, SCRIPTS.issueJoinCredentials).content;
+  const secrets = await issuer.collectSecrets(SCRIPTS.issueJoinCredentials, ISSUED_SECRETS_DIR, names, ['bash', '-c', script, SCRIPTS.issueJoinCredentials, role]);
   for (const value of Object.values(secrets)) ctx.reporter.addSecret(value);
   return secrets;
 }

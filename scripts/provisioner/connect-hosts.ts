@@ -122,8 +122,9 @@ export async function connectNodes(
   credentials: EnvironmentCredentials,
   reporter: Reporter,
   limit: ConnectOptions['limit'],
+  title = `Connect to ${nodes.length} hosts`,
 ): Promise<{ hosts: Map<string, RemoteHost>; close: () => void }> {
-  reporter.phase(`Connect to ${nodes.length} hosts`);
+  reporter.phase(title);
   const { sessions, close } = await connectAll(env, nodes, credentials, {
     limit,
     onFirstContact: (host, fingerprint) => reporter.info(host, `first contact: recorded host key ${fingerprint}`),

@@ -3,7 +3,7 @@ import type { Environment } from '../../stacks/environment/load.ts';
 import type { Cluster } from '../../stacks/topology/topology.ts';
 import type { RenderedCluster } from '../../templates/render.ts';
 import type { HostFacts } from './facts.ts';
-import type { ClusterView } from './cluster-view.ts';
+import type { ClusterHealth, ClusterView } from './cluster-view.ts';
 import type { SpaceNeed } from './space.ts';
 import type { RemoteHost } from './remote-host.ts';
 import type { Reporter } from './report.ts';
@@ -22,6 +22,15 @@ export interface RunContext {
   readonly facts: Map<string, HostFacts>;
   /** The cluster's own view of its members, read after the facts; undefined before the cluster exists. */
   clusterView?: ClusterView;
+  /**
+   * Workers a narrowed run (`herd apply --only-changed`) did not reach: the
+   * last successful apply left them as the environment wants them now, and
+   * the cluster has them as it did then (converged.ts). They have no facts,
+   * no connection and no steps; they are members.
+   */
+  trusted?: ReadonlySet<string>;
+  /** The cluster as verify last found it healthy. */
+  verified?: ClusterHealth;
 }
 
 /** One thing a phase will do on one host: what `herd plan` prints and `herd apply` does. */

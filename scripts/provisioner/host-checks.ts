@@ -1,5 +1,13 @@
 import type { ClusterNode } from '../../stacks/topology/topology.ts';
 import type { HostFacts } from './facts.ts';
+import { NothingChangedError } from './refused.ts';
+
+export class HostsNotSuitableError extends NothingChangedError {
+  override name = 'HostsNotSuitableError';
+  constructor(problems: readonly string[]) {
+    super(`these hosts cannot be used; nothing was changed:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
 
 /** Operating systems the node scripts are written and tested for. */
 export const SUPPORTED_OS: Readonly<Record<string, readonly string[]>> = {

@@ -36,6 +36,8 @@ export function joinedOnDisk(ctx: RunContext, node: ClusterNode): boolean {
 }
 
 export function membershipOf(ctx: RunContext, node: ClusterNode): Membership {
+  // Trusted only while the cluster has its Node, as it was when it last converged, and Ready.
+  if (ctx.trusted?.has(node.name) === true) return { kind: 'member' };
   const onDisk = joinedOnDisk(ctx, node);
   const view = ctx.clusterView;
   // Before the cluster exists, or where it could not be read, the files are all there is.

@@ -2,6 +2,8 @@
 // stays right when herd itself is killed: the session drops, but the node's
 // processes do not die with it.
 
+import { APPLIED_DIR } from '../../templates/paths.ts';
+
 /** Held by every command that changes a node, for as long as the command (not its daemons) runs. */
 export const NODE_LOCK = '/run/herd/node.lock';
 
@@ -99,4 +101,80 @@ export function parseCollected(stdout: string, names: readonly string[]): Record
   const missing = names.filter((n) => !(n in out));
   if (missing.length > 0) throw new Error(`the node returned no ${missing.join(', ')}`);
   return out;
+}
+
+/**
+ * `herd-step APPLIED MANIFEST COMMAND…`, stdin the bytes of the manifest's files one
+ * after the other, then whatever COMMAND reads (its secrets): a step in one
+ * exchange. MANIFEST has one line per action, in order:
+ *   file SIZE MODE DEST   the next SIZE bytes of stdin, placed at DEST (root, MODE)
+ *   clear DIR             DIR removed before any file is placed (files of nodes that are gone)
+ *   mark NAME VALUE       written to the applied records (in APPLIED) before COMMAND runs (the
+ *                         start of something a killed run leaves half done)
+ *   record NAME VALUE     written to the applied records once COMMAND succeeded
+ * Files are staged in a new folder only root can enter (mktemp -d), in the
+ * login user's home (where the free-space check looks), and placed only once
+ * every one arrived whole; the folder is removed whatever happens. Without COMMAND it only places
+ * files and writes records.
+ */
+const STEP = `set -u
+applied=$1
+mapfile -t actions <<<"$2"
+shift 2
+stage=$(mktemp -d "$PWD/.herd-stage-XXXXXX") || exit 1
+trap 'rm -rf "$stage"' EXIT
+placed=() cleared=() marks=() records=() n=0
+for action in "\${actions[@]}"; do
+  read -r kind _ <<<"$action"
+  case $kind in
+    file)
+      read -r _ size mode dest <<<"$action"
+      head -c "$size" >"$stage/$n" || { printf 'herd: cannot stage %s in %s\\n' "$dest" "$stage" >&2; exit 1; }
+      got=$(stat -c %s "$stage/$n")
+      [ "$got" = "$size" ] || { printf 'herd: %s arrived with %s of its %s bytes\\n' "$dest" "$got" "$size" >&2; exit 1; }
+      placed+=("$mode" "$stage/$n" "$dest")
+      n=$((n + 1))
+      ;;
+    clear) read -r _ dir <<<"$action"; cleared+=("$dir") ;;
+    mark) read -r _ name value <<<"$action"; marks+=("$name" "$value") ;;
+    record) read -r _ name value <<<"$action"; records+=("$name" "$value") ;;
+  esac
+done
+for dir in "\${cleared[@]}"; do rm -rf "$dir" || exit 1; done
+for ((i = 0; i < \${#placed[@]}; i += 3)); do
+  install -D -o root -g root -m "\${placed[i]}" "\${placed[i + 1]}" "\${placed[i + 2]}" || { printf 'herd: cannot place %s\\n' "\${placed[i + 2]}" >&2; exit 1; }
+done
+rm -rf "$stage"
+# record NAME VALUE...: the applied records, each replaced whole.
+record() {
+  mkdir -p "$applied" || return 1
+  while [ $# -gt 0 ]; do
+    printf %s "$2" >"$applied/$1.tmp" && mv "$applied/$1.tmp" "$applied/$1" || return 1
+    shift 2
+  done
+}
+record "\${marks[@]}" || exit 1
+if [ $# -gt 0 ]; then "$@" || exit $?; fi
+record "\${records[@]}" || exit 1
+exit 0`;
+
+/** What a step places, clears and records around its command (see STEP). */
+export interface StepManifest {
+  readonly files: readonly { readonly dest: string; readonly content: string; readonly mode: number }[];
+  readonly clear: readonly string[];
+  readonly marks: Readonly<Record<string, string>>;
+  readonly records: Readonly<Record<string, string>>;
+}
+
+const ONE_LINE = /^[^\n]*$/;
+
+export function withStep(argv: readonly string[], manifest: StepManifest, appliedDir = APPLIED_DIR): { argv: string[]; stdin: string } {
+  const lines = [
+    ...manifest.clear.map((dir) => `clear ${dir}`),
+    ...manifest.files.map((f) => `file ${Buffer.byteLength(f.content)} ${f.mode.toString(8)} ${f.dest}`),
+    ...Object.entries(manifest.marks).map(([name, value]) => `mark ${name} ${value}`),
+    ...Object.entries(manifest.records).map(([name, value]) => `record ${name} ${value}`),
+  ];
+  for (const line of lines) if (!ONE_LINE.test(line)) throw new Error(`a step's path, record name or value holds a line break: ${JSON.stringify(line)}`);
+  return { argv: ['bash', '-c', STEP, 'herd-step', appliedDir, lines.join('\n'), ...argv], stdin: manifest.files.map((f) => f.content).join('') };
 }

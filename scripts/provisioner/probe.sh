@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Reads what a node has, changes nothing. Runs as root (sudo -n bash -s) with
-# this text on stdin; prints one key=value per line for facts.ts to parse.
+# Reads what a node has, changes nothing. Runs as root (sudo -n bash -c, this
+# text as the script); prints one key=value per line for facts.ts to parse.
+#
+# Usage: probe.sh ADDRESS [CLUSTER_READ ARG...]
+#   ADDRESS       the address herd gives this node
+#   CLUSTER_READ  cluster-read.sh's text, run with ARG... on a control plane whose
+#                 files say it serves: the cluster's own view, in the same exchange
 set -u
 
 # shellcheck source=/dev/null
@@ -40,4 +45,9 @@ dpkg-query -W -f='package:${Package}=${Version}\n' kubelet kubeadm kubectl conta
 for record in /var/lib/herd/applied/*; do
   [[ -f $record ]] && echo "applied:${record##*/}=$(<"$record")"
 done
+
+# A control plane whose files say it serves reads the cluster's view too, in this same exchange.
+if [[ $# -ge 2 && -e /etc/kubernetes/admin.conf && -e /etc/kubernetes/manifests/kube-apiserver.yaml ]]; then
+  bash -c "$2" cluster-read.sh "${@:3}"
+fi
 exit 0

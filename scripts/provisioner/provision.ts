@@ -5,10 +5,11 @@ import { ConfigError, type ConfigIssue } from '../../stacks/environment/errors.t
 import { computeCluster } from '../../stacks/topology/topology.ts';
 import { renderCluster } from '../../templates/render.ts';
 import { environmentStateDir } from '../../stacks/project.ts';
-import { connectNodes, sshCredentials, type EnvironmentCredentials } from './connect-hosts.ts';
+import { sshCredentials, type EnvironmentCredentials } from './connect-hosts.ts';
 import type { Phase, PlannedStep, RunContext } from './context.ts';
-import { probe } from './facts.ts';
-import { hostProblems } from './host-checks.ts';
+import { HostsNotSuitableError } from './host-checks.ts';
+import { reachNodes } from './reach-nodes.ts';
+import { recordConverged } from './converged.ts';
 import { Redactor } from './redact.ts';
 import { Reporter, type Console } from './report.ts';
 import { prepareNodes } from './phases/prepare-nodes.ts';
@@ -18,11 +19,9 @@ import { upgradeControlPlanes, upgradeWorkers } from './phases/upgrade-nodes.ts'
 import { newClusterIssues, versionSkewIssues } from './upgrade-plan.ts';
 import { applyCalico } from './phases/apply-calico.ts';
 import { verify } from './phases/verify.ts';
-import { readClusterView } from './cluster-view.ts';
 import { spaceProblems } from './space.ts';
 import { acquireEnvironmentLock } from './locks/environment-lock.ts';
 import { PG_CONN_STR, pgConnectionSecrets } from './locks/pg-lock.ts';
-import { NothingChangedError } from './refused.ts';
 
 export interface ProvisionOptions {
   readonly env: Environment;
@@ -34,6 +33,14 @@ export interface ProvisionOptions {
   readonly lockTimeoutSeconds?: number;
   /** Build new nodes on a Kubernetes minor past its end of life (to rehearse an upgrade of a cluster that runs one). */
   readonly allowEndOfLife?: boolean;
+  /** Print the round trips each host's connection took, per phase (they are in the log directory either way). */
+  readonly stats?: boolean;
+  /**
+   * Reach only the control planes and the nodes whose desired state changed
+   * since the last successful apply (or that it cannot vouch for); trust the
+   * others as it left them (converged.ts). What `cdktf deploy` runs.
+   */
+  readonly onlyChanged?: boolean;
 }
 
 export interface ProvisionResult {
@@ -41,12 +48,7 @@ export interface ProvisionResult {
   readonly logDir: string;
 }
 
-export class HostsNotSuitableError extends NothingChangedError {
-  override name = 'HostsNotSuitableError';
-  constructor(problems: readonly string[]) {
-    super(`these hosts cannot be used; nothing was changed:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  }
-}
+export { HostsNotSuitableError };
 
 /** The secrets the environment names, read from this process's environment; all must be set before anything is done. */
 export function readSecrets(env: Environment): Record<string, string> {
@@ -108,15 +110,9 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
   const reporter = new Reporter(redactor, logDir, options.console);
   const limit = pLimit(env.spec.provisioner.concurrency);
 
-  const { hosts, close } = await connectNodes(env, cluster.nodes, credentials, reporter, limit);
+  const ctx: RunContext = { env, cluster, rendered, reporter, limit, secrets, hosts: new Map(), facts: new Map() };
+  const { close } = await reachNodes(ctx, credentials, { onlyChanged: options.onlyChanged ?? false });
   try {
-    const ctx: RunContext = { env, cluster, rendered, reporter, limit, secrets, hosts, facts: new Map() };
-
-    reporter.phase('Gather facts');
-    await Promise.all(cluster.nodes.map((n) => limit(async () => ctx.facts.set(n.name, await probe(hosts.get(n.name)!)))));
-    const unsuitable = cluster.nodes.flatMap((n) => hostProblems(n, ctx.facts.get(n.name)!).map((p) => `${n.name}: ${p}`));
-    if (unsuitable.length > 0) throw new HostsNotSuitableError(unsuitable);
-    ctx.clusterView = await readClusterView(ctx);
     const skew = [...versionSkewIssues(ctx), ...newClusterIssues(ctx, { allowEndOfLife: options.allowEndOfLife ?? false })];
     if (skew.length > 0) throw new ConfigError(skew);
 
@@ -132,11 +128,14 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
         reporter.phase(phase.title);
         await phase.run(ctx, steps);
       }
+      if (ctx.verified !== undefined) await recordConverged(ctx, ctx.verified.nodes);
       options.console.write(`\n${reporter.summary()}`);
     }
     return { plan: plan.map(({ phase, steps }) => ({ phase: phase.title, steps })), logDir };
   } finally {
     close();
+    reporter.writeRoundTrips();
+    if (options.stats === true) options.console.write(`\n${reporter.roundTrips.table()}`);
   }
 }
 

@@ -6,10 +6,9 @@ export type HostAddress = Pick<ClusterNode, 'name' | 'address'>;
 import type { ExecResult, SshSession } from '../ssh/session.ts';
 import type { Reporter } from './report.ts';
 import { hostname } from 'node:os';
-import { APPLIED_DIR } from '../../templates/paths.ts';
-import { collectingSecrets, parseCollected, secretsStdin, withNodeLock, withSecrets } from './node-commands.ts';
+import { collectingSecrets, parseCollected, secretsStdin, withNodeLock, withSecrets, withStep } from './node-commands.ts';
 
-/** A file to place on a node: the staged copy is written over SFTP, then installed as root. */
+/** A file to place on a node: it travels on the step's stdin and is installed as root. */
 export interface NodeFile {
   readonly dest: string;
   readonly content: string;
@@ -27,6 +26,23 @@ export interface CommandOptions {
   readonly readOnly?: boolean;
   /** What the command is for, as the node's lock names its holder to a run that waits for it. */
   readonly step?: string;
+  /** How the node's log shows the command, when its argv is a wrapper too long to read there. */
+  readonly logAs?: string;
+}
+
+/** A step as one exchange: files placed, then a command run, then what it applied recorded (see node-commands.ts). */
+export interface Step {
+  readonly files?: readonly NodeFile[];
+  /** Folders removed before the files are placed: the files of nodes that are gone. */
+  readonly clear?: readonly string[];
+  readonly argv?: readonly string[];
+  /** Placed in `dir` for the command alone, as mustRunWithSecrets places them. */
+  readonly secrets?: { readonly dir: string; readonly values: Readonly<Record<string, string>> };
+  /** Written to the node's records of what was applied before the command runs: the start of what a killed run leaves half done. */
+  readonly marks?: Readonly<Record<string, string>>;
+  /** Written to the node's records of what was applied once the command succeeded; the probe reads them back. */
+  readonly records?: Readonly<Record<string, string>>;
+  readonly timeoutSeconds?: number;
 }
 
 export class StepFailedError extends Error {
@@ -61,12 +77,17 @@ const TAIL_LINES = 15;
  * that the login user can read), every byte of output into the node's log.
  */
 export class RemoteHost {
+  /** Whether this run sent the host a command that may change it (one that takes the node's lock). */
+  changed = false;
+
   constructor(
     readonly node: HostAddress,
     private readonly session: SshSession,
     private readonly reporter: Reporter,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    reporter.roundTrips.at(node.name, session.roundTrips.count);
+  }
 
   get name(): string {
     return this.node.name;
@@ -84,13 +105,19 @@ export class RemoteHost {
     const timed = ['timeout', `--kill-after=${KILL_AFTER_SECONDS}`, String(seconds), ...argv];
     // A command that changes the node first waits for one a killed run left running there.
     const lockWait = options.readOnly ? 0 : seconds + KILL_AFTER_SECONDS + 5;
+    if (options.readOnly !== true) this.changed = true;
     const command = `sudo -n ${quote(options.readOnly ? timed : withNodeLock(timed, this.holder(options.step ?? argv.join(' ')), lockWait))}`;
-    this.reporter.output(this.name, `$ ${options.readOnly ? command : `[node lock] ${quote(timed)}`}`);
-    return this.session.exec(command, {
-      timeoutMs: (lockWait + seconds + KILL_AFTER_SECONDS + 5) * 1000,
-      ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
-      onOutput: this.output(options.secretOutput === true),
-    });
+    const shown = options.logAs ?? quote(argv);
+    this.reporter.output(this.name, `$ ${options.readOnly ? `sudo -n ${shown}` : `[node lock] ${shown}`}`);
+    try {
+      return await this.session.exec(command, {
+        timeoutMs: (lockWait + seconds + KILL_AFTER_SECONDS + 5) * 1000,
+        ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+        onOutput: this.output(options.secretOutput === true),
+      });
+    } finally {
+      this.reporter.roundTrips.at(this.name, this.session.roundTrips.count);
+    }
   }
 
   /** Where a command's output goes: the node's log, and what the operator must see on the console. */
@@ -115,28 +142,35 @@ export class RemoteHost {
     return result;
   }
 
-  /** Places files as root, each with its mode; the staged copies live in a private directory of the login user. */
+  /**
+   * Runs a step in one exchange: its files travel on stdin and are placed
+   * as root with their modes, then its command runs (with its secrets, if
+   * any, placed for it alone), then, if it succeeded, the records of what it
+   * applied are written. A failure carries the step name and the last lines
+   * of output, as mustRun's do.
+   */
+  async step(step: string, what: Step): Promise<ExecResult> {
+    const files = what.files ?? [];
+    const secrets = what.secrets;
+    const command = what.argv === undefined ? [] : secrets === undefined ? [...what.argv] : withSecrets(what.argv, secrets.dir, this.secretLifetimeSeconds());
+    const wrapped = withStep(command, { files, clear: what.clear ?? [], marks: what.marks ?? {}, records: what.records ?? {} });
+    const shown = [
+      ...(what.clear ?? []).map((dir) => `clear ${dir}`),
+      ...(files.length > 0 ? [`place ${files.length} file${files.length === 1 ? '' : 's'} (${files.map((f) => f.dest).join(' ')})`] : []),
+      ...(what.marks === undefined ? [] : [`mark ${Object.keys(what.marks).join(' ')}`]),
+      ...(what.argv === undefined ? [] : [`${secrets === undefined ? '' : `[secrets ${Object.keys(secrets.values).join(' ')} in ${secrets.dir}] `}${quote(what.argv)}`]),
+      ...(what.records === undefined ? [] : [`record ${Object.keys(what.records).join(' ')}`]),
+    ].join('; ');
+    return this.mustRun(step, wrapped.argv, {
+      stdin: wrapped.stdin + (secrets === undefined ? '' : secretsStdin(secrets.values)),
+      logAs: `[step] ${shown}`,
+      ...(what.timeoutSeconds === undefined ? {} : { timeoutSeconds: what.timeoutSeconds }),
+    });
+  }
+
+  /** Places files as root, each with its mode, in one exchange. */
   async putFiles(step: string, files: readonly NodeFile[]): Promise<void> {
-    if (files.length === 0) return;
-    const stage = `.herd-stage-${process.pid}`;
-    await this.session.exec(`rm -rf ${stage} && mkdir -m 700 ${stage}`, { timeoutMs: this.timeoutMs });
-    const installs: string[] = [];
-    try {
-      await Promise.all(
-        files.map(async (file, i) => {
-          await this.session.writeFile(`${stage}/${i}`, file.content, 0o600);
-          installs.push(quote(['install', '-D', '-o', 'root', '-g', 'root', '-m', file.mode.toString(8), `${stage}/${i}`, file.dest]));
-        }),
-      );
-    } catch (err) {
-      // A half-written stage (a full disk) is no use to the next run either.
-      await this.session.exec(`rm -rf ${stage}`, { timeoutMs: this.timeoutMs }).catch(() => undefined);
-      throw new StepFailedError(this.name, step, 1, err instanceof Error ? err.message : String(err));
-    }
-    installs.sort();
-    const install = withNodeLock(['sh', '-c', installs.join(' && ')], this.holder(step), Math.ceil(this.timeoutMs / 1000));
-    const result = await this.session.exec(`sudo -n ${quote(install)}; rc=$?; rm -rf ${stage}; exit $rc`, { timeoutMs: 2 * this.timeoutMs, onOutput: this.output(false) });
-    if (result.code !== 0) throw new StepFailedError(this.name, step, result.code, tail(result.stderr));
+    if (files.length > 0) await this.step(step, { files });
   }
 
   /**
@@ -166,9 +200,7 @@ export class RemoteHost {
 
   /** Remembers that steps succeeded with these desired states, so the next run can skip them (read back by the probe). */
   async recordApplied(records: Readonly<Record<string, string>>): Promise<void> {
-    const pairs = Object.entries(records).flat();
-    const script = 'mkdir -p "$0" && while [ $# -gt 0 ]; do printf %s "$2" > "$0/$1.tmp" && mv "$0/$1.tmp" "$0/$1"; shift 2; done';
-    await this.mustRun('record what was applied', ['sh', '-c', script, APPLIED_DIR, ...pairs]);
+    await this.step('record what was applied', { records });
   }
 
   /** How long a secret may stay on the node when the command that placed it is killed before its cleanup. */

@@ -1,7 +1,8 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redactor } from './redact.ts';
 import { formatTable } from '../cli/table.ts';
+import { RoundTripReport } from './round-trip-report.ts';
 
 export type StepOutcome = 'ok' | 'failed' | 'skipped';
 
@@ -25,6 +26,8 @@ export interface Console {
  * output of every command in a log file per host, and the summary at the end.
  */
 export class Reporter {
+  /** The run's round trips per host and phase (herd apply --stats, round-trips.json). */
+  readonly roundTrips = new RoundTripReport();
   private readonly records: StepRecord[] = [];
   private readonly running = new Map<string, string>();
   private liveLines = 0;
@@ -43,6 +46,7 @@ export class Reporter {
   }
 
   phase(title: string): void {
+    this.roundTrips.phase(title);
     this.say(`==> ${title}`);
   }
 
@@ -80,6 +84,12 @@ export class Reporter {
 
   logFile(host: string): string {
     return join(this.logDir, `${host}.log`);
+  }
+
+  /** Writes the round-trip counts next to the hosts' logs, as a table and as JSON. */
+  writeRoundTrips(): void {
+    writeFileSync(join(this.logDir, 'round-trips.txt'), this.roundTrips.table(), { mode: 0o600 });
+    writeFileSync(join(this.logDir, 'round-trips.json'), `${JSON.stringify(this.roundTrips.counts(), null, 2)}\n`, { mode: 0o600 });
   }
 
   private log(host: string, text: string): void {

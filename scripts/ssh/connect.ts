@@ -52,13 +52,14 @@ export class Dialer {
   }
 
   private async dialOnce(hop: Hop): Promise<SshSession> {
-    const sock = this.bastion ? await this.channelThroughBastion(hop.endpoint) : undefined;
+    const through = this.bastion ? await this.channelThroughBastion(hop.endpoint) : undefined;
     return SshSession.connect({
       endpoint: hop.endpoint,
       credentials: hop.credentials,
       checkHostKey: this.options.checkHostKey,
       connectTimeoutMs: this.options.connectTimeoutMs,
-      ...(sock ? { sock } : {}),
+      // The bastion's own handshake and the channel open come before this host's handshake.
+      ...(through ? { sock: through.channel, roundTripsBefore: through.bastion.handshakeRoundTrips + 1 } : {}),
     });
   }
 
@@ -82,7 +83,7 @@ export class Dialer {
       throw new ConnectError(target, `its bastion failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     try {
-      return await session.forwardTo(target.host, target.port);
+      return { channel: await session.forwardTo(target.host, target.port), bastion: session };
     } catch (err) {
       throw new ConnectError(target, `through bastion ${bastion.endpoint.host}: ${err instanceof Error ? err.message : String(err)}`);
     }

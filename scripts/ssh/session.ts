@@ -1,4 +1,5 @@
-import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
+import { HandshakeCounter, RoundTrips, execRoundTrips } from './round-trips.ts';
 
 // ssh2 is CommonJS; Node's ESM loader cannot see all of its named exports.
 const { Client } = ssh2;
@@ -32,6 +33,8 @@ export interface ConnectOptions {
   readonly connectTimeoutMs: number;
   /** An already-open channel to the host, e.g. through a bastion. */
   readonly sock?: Duplex;
+  /** Round trips already spent reaching the host before its own handshake (a channel opened through a bastion). */
+  readonly roundTripsBefore?: number;
 }
 
 export interface ExecOptions {
@@ -71,25 +74,32 @@ export class ConnectError extends Error {
   }
 }
 
-/** One authenticated SSH connection, reused for every command and file of its host. */
+/** One authenticated SSH connection, reused for every command of its host. */
 export class SshSession {
-  private sftpChannel: Promise<SFTPWrapper> | undefined;
+  /** Sequential round trips on this connection, its handshake included. */
+  readonly roundTrips = new RoundTrips();
 
   private constructor(
     readonly endpoint: SshEndpoint,
     private readonly client: InstanceType<typeof Client>,
-  ) {}
+    /** Round trips from the first packet to a logged-in connection, a bastion's share included. */
+    readonly handshakeRoundTrips: number,
+  ) {
+    this.roundTrips.add(handshakeRoundTrips);
+  }
 
   static connect(options: ConnectOptions): Promise<SshSession> {
     const { endpoint } = options;
     const client = new Client();
     let refusal: string | undefined;
+    const handshake = new HandshakeCounter();
     const config: ConnectConfig = {
       host: endpoint.host,
       port: endpoint.port,
       username: endpoint.user,
       readyTimeout: options.connectTimeoutMs,
       keepaliveInterval: 15_000,
+      debug: handshake.debug,
       hostVerifier: (key: Buffer, verify: (valid: boolean) => void): void => {
         options.checkHostKey(endpoint, key).then(
           (reason) => {
@@ -122,7 +132,7 @@ export class SshSession {
         .once('ready', () => {
           settled = true;
           clearTimeout(timer);
-          resolve(new SshSession(endpoint, client));
+          resolve(new SshSession(endpoint, client, (options.roundTripsBefore ?? 0) + handshake.finish()));
         })
         // A client that failed can emit more errors while it shuts down ("Connection lost before handshake"): keep listening.
         .on('error', fail)
@@ -130,14 +140,18 @@ export class SshSession {
     });
   }
 
-  /** Opens a TCP channel through this host to another, as OpenSSH's ProxyJump does. */
+  /** Opens a TCP channel through this host to another, as OpenSSH's ProxyJump does: one round trip (the channel open). */
   forwardTo(host: string, port: number): Promise<ClientChannel> {
-    return new Promise((resolve, reject) => {
+    return this.roundTrips.around(1, () => new Promise((resolve, reject) => {
       this.client.forwardOut('127.0.0.1', 0, host, port, (err, channel) => (err ? reject(err) : resolve(channel)));
-    });
+    }));
   }
 
   exec(command: string, options: ExecOptions): Promise<ExecResult> {
+    return this.roundTrips.around(execRoundTrips((options.stdin ?? '') !== ''), () => this.execOnce(command, options));
+  }
+
+  private execOnce(command: string, options: ExecOptions): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       this.client.exec(command, (err, channel) => {
         if (err) {
@@ -171,22 +185,7 @@ export class SshSession {
     });
   }
 
-  /** Writes a file over SFTP with the given mode, creating it with that mode so it is never readable by others, even briefly. */
-  async writeFile(path: string, content: string | Buffer, mode: number): Promise<void> {
-    const sftp = await this.sftp();
-    await new Promise<void>((resolve, reject) => {
-      sftp.writeFile(path, content, { mode }, (err) => (err ? reject(new Error(`${this.endpoint.name}: cannot write ${path}: ${err.message}`)) : resolve()));
-    });
-  }
-
   close(): void {
     this.client.end();
-  }
-
-  private sftp(): Promise<SFTPWrapper> {
-    this.sftpChannel ??= new Promise((resolve, reject) => {
-      this.client.sftp((err, sftp) => (err ? reject(err) : resolve(sftp)));
-    });
-    return this.sftpChannel;
   }
 }

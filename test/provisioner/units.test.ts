@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -8,6 +8,7 @@ import { parseFacts } from '../../scripts/provisioner/facts.ts';
 import { hostProblems } from '../../scripts/provisioner/host-checks.ts';
 import { Reporter } from '../../scripts/provisioner/report.ts';
 import { RemoteHost } from '../../scripts/provisioner/remote-host.ts';
+import { withStep } from '../../scripts/provisioner/node-commands.ts';
 import type { SshSession } from '../../scripts/ssh/session.ts';
 import { computeCluster } from '../../stacks/topology/topology.ts';
 import { loadEnvironmentByName } from '../../stacks/environment/load.ts';
@@ -35,8 +36,8 @@ describe('provisioner units', () => {
     expect(r.redact('token abcdef.0123456789abcdef and abcdef')).toBe('token [redacted] and [redacted]');
   });
 
-  it('probe.sh passes shellcheck', () => {
-    const r = spawnSync('shellcheck', [resolve(import.meta.dirname, '../../scripts/provisioner/probe.sh')], { encoding: 'utf8' });
+  it('probe.sh and cluster-read.sh pass shellcheck', () => {
+    const r = spawnSync('shellcheck', ['probe.sh', 'cluster-read.sh'].map((f) => resolve(import.meta.dirname, '../../scripts/provisioner', f)), { encoding: 'utf8' });
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
@@ -95,23 +96,95 @@ describe('provisioner units', () => {
   });
 });
 
-describe('placing files on a node', () => {
-  it('removes its staging folder when an upload fails half-way (a full disk), and says which file', async () => {
+describe('a step on a node, in one exchange (node-commands.ts withStep)', () => {
+  // The node side runs here with real bash, install and coreutils, in a folder of its own (the tests run as root, as CI does).
+  const run = (argv: readonly string[], stdin: string, cwd: string) => spawnSync(argv[0]!, argv.slice(1), { input: stdin, cwd, encoding: 'utf8' });
+  const setup = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herd-step-'));
+    mkdirSync(join(dir, 'home'));
+    return { dir, home: join(dir, 'home'), applied: join(dir, 'applied'), dest: (name: string) => join(dir, 'etc', name) };
+  };
+
+  it('places the files with their modes, marks, runs the command, then records; the staging folder is gone', () => {
+    const t = setup();
+    const files = [
+      { dest: t.dest('a.conf'), content: 'first\n', mode: 0o644 },
+      { dest: t.dest('sub/b.yaml'), content: 'ä second, not ASCII\n', mode: 0o600 },
+    ];
+    // The command sees the files and the mark, and reads what is left of stdin (a step's secrets come after its files).
+    const command = ['bash', '-c', 'cat "$1" "$2"; cat "$3/started"; echo; cat', 'check', files[0]!.dest, files[1]!.dest, t.applied];
+    const step = withStep(command, { files, clear: [], marks: { started: 'v2' }, records: { prepare: 'abc' } }, t.applied);
+    const r = run(step.argv, `${step.stdin}rest of stdin\n`, t.home);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('first\nä second, not ASCII\nv2\nrest of stdin\n');
+    expect(statSync(files[1]!.dest).mode & 0o777).toBe(0o600);
+    expect(statSync(files[0]!.dest).mode & 0o777).toBe(0o644);
+    expect(readFileSync(join(t.applied, 'prepare'), 'utf8')).toBe('abc');
+    expect(readdirSync(t.home)).toEqual([]);
+  });
+
+  it('records nothing when the command fails, and passes its exit code on; the mark stays', () => {
+    const t = setup();
+    const step = withStep(['bash', '-c', 'exit 7'], { files: [], clear: [], marks: { started: 'v2' }, records: { prepare: 'abc' } }, t.applied);
+    const r = run(step.argv, step.stdin, t.home);
+    expect(r.status).toBe(7);
+    expect(readdirSync(t.applied)).toEqual(['started']);
+  });
+
+  it('clears folders before placing files', () => {
+    const t = setup();
+    mkdirSync(t.dest('nodes'), { recursive: true });
+    writeFileSync(t.dest('nodes/gone.yaml'), 'a node that left');
+    const step = withStep([], { files: [{ dest: t.dest('nodes/kept.yaml'), content: 'x', mode: 0o644 }], clear: [t.dest('nodes')], marks: {}, records: {} }, t.applied);
+    expect(run(step.argv, step.stdin, t.home).status).toBe(0);
+    expect(readdirSync(t.dest('nodes'))).toEqual(['kept.yaml']);
+  });
+
+  it('places nothing, runs nothing and removes its staging folder when a file does not arrive whole, and says which', () => {
+    const t = setup();
+    const files = [0, 1].map((i) => ({ dest: t.dest(`f${i}`), content: 'xxxx', mode: 0o644 }));
+    const step = withStep(['touch', join(t.dir, 'ran')], { files, clear: [], marks: {}, records: { prepare: 'abc' } }, t.applied);
+    const r = run(step.argv, step.stdin.slice(0, 6), t.home);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`herd: ${files[1]!.dest} arrived with 2 of its 4 bytes\n`);
+    expect(existsSync(t.dest('f0'))).toBe(false);
+    expect(existsSync(join(t.dir, 'ran'))).toBe(false);
+    expect(existsSync(t.applied)).toBe(false);
+    expect(readdirSync(t.home)).toEqual([]);
+  });
+
+  it('stops at a file it cannot place (its folder is a file), naming it, and removes its staging folder', () => {
+    const t = setup();
+    mkdirSync(t.dest(''), { recursive: true });
+    writeFileSync(t.dest('blocker'), '');
+    const step = withStep(['touch', join(t.dir, 'ran')], { files: [{ dest: t.dest('blocker/f'), content: 'x', mode: 0o644 }], clear: [], marks: {}, records: {} }, t.applied);
+    const r = run(step.argv, step.stdin, t.home);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`install: cannot create directory '${t.dest('blocker')}': Not a directory\nherd: cannot place ${t.dest('blocker/f')}\n`);
+    expect(existsSync(join(t.dir, 'ran'))).toBe(false);
+    expect(readdirSync(t.home)).toEqual([]);
+  });
+
+  it('refuses a path or record with a line break, which would break the manifest', () => {
+    expect(() => withStep([], { files: [], clear: [], marks: {}, records: { prepare: 'a\nfile x 1 644 /etc/passwd' } })).toThrow(/line break/);
+  });
+
+  it('tells the node log what a step does, not its wrapper', async () => {
     const commands: string[] = [];
     const session = {
       endpoint: { name: 'n1', host: '10.0.0.1', port: 22, user: 'herd' },
+      roundTrips: { count: 0 },
       exec: async (command: string) => {
         commands.push(command);
         return { code: 0, stdout: '', stderr: '' };
       },
-      writeFile: async (path: string) => {
-        if (path.endsWith('/1')) throw new Error(`n1: cannot write ${path}: Failure`);
-      },
     };
-    const reporter = new Reporter(new Redactor(), mkdtempSync(join(tmpdir(), 'herd-units-')), { isTTY: false, write: () => undefined });
+    const dir = mkdtempSync(join(tmpdir(), 'herd-units-'));
+    const reporter = new Reporter(new Redactor(), dir, { isTTY: false, write: () => undefined });
     const host = new RemoteHost({ name: 'n1', address: '10.0.0.1' }, session as unknown as SshSession, reporter, 30_000);
-    const files = [0, 1, 2].map((i) => ({ dest: `/etc/herd/f${i}`, content: 'x', mode: 0o644 }));
-    await expect(host.putFiles('prepare', files)).rejects.toThrow(/^n1: prepare failed with exit code 1; last output:\nn1: cannot write \.herd-stage-\d+\/1: Failure$/);
-    expect(commands).toEqual([`rm -rf .herd-stage-${process.pid} && mkdir -m 700 .herd-stage-${process.pid}`, `rm -rf .herd-stage-${process.pid}`]);
+    await host.step('prepare-node.sh', { files: [{ dest: '/etc/herd/prepare-node.sh', content: 'x', mode: 0o755 }], argv: ['bash', '/etc/herd/prepare-node.sh'], records: { prepare: 'abc' } });
+    expect(commands).toHaveLength(1);
+    expect(readFileSync(reporter.logFile('n1'), 'utf8')).toBe('$ [node lock] [step] place 1 file (/etc/herd/prepare-node.sh); bash /etc/herd/prepare-node.sh; record prepare\n');
   });
 });

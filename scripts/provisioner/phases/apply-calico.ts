@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
-import { ADMIN_KUBECONFIG, CALICO_DIR, HERD_DIR } from '../../../templates/paths.ts';
+import { ADMIN_KUBECONFIG, APPLIED_DIR, CALICO_DIR, HERD_DIR, SECRETS_DIR } from '../../../templates/paths.ts';
 import { SCRIPTS, type Artifact } from '../../../templates/render.ts';
 import { factsOf, type Phase, type PlannedStep, type RunContext } from '../context.ts';
 import { artifactsHash, calicoClusterFiles, calicoNodeFiles, toNodeFiles } from '../artifacts.ts';
-import { issuingControlPlane, runWithSecrets } from '../cluster-access.ts';
+import { issuingControlPlane } from '../cluster-access.ts';
 import { runSteps } from '../run-steps.ts';
-import { parseNodeList } from '../cluster-view.ts';
 import { uploadNeeds } from '../space.ts';
 import { membershipOf } from '../membership.ts';
-import type { RemoteHost } from '../remote-host.ts';
 
 const CLUSTER_STEP = 'calico';
 const nodeStep = (node: string): string => `calico-node-${node}`;
@@ -28,9 +26,12 @@ function clusterHash(ctx: RunContext): string {
 /**
  * A node's objects as applied to one Node object: deleting a Node (a node
  * removed and joined again) drops the labels and annotations herd set on it,
- * and the new object has a new uid, so the record no longer matches.
+ * and the new object has a new uid, so the record no longer matches. The
+ * record is "<digest of the file> <uid>": the node writes it, with the uid
+ * it reads right after applying (a node that just joined has a uid herd has
+ * not seen yet).
  */
-const nodeHash = (file: Artifact, uid: string | undefined): string => artifactsHash([file], [uid ?? '']);
+const nodeRecord = (file: Artifact, uid: string | undefined): string => `${artifactsHash([file])} ${uid ?? ''}`;
 
 /**
  * Nodes whose own Calico objects differ from what was last applied to their
@@ -40,15 +41,33 @@ function changedNodes(ctx: RunContext, host: string): string[] {
   const applied = factsOf(ctx, host).applied;
   const uid = (node: string): string | undefined => ctx.clusterView?.nodes.get(node)?.uid;
   const joining = new Set(ctx.cluster.nodes.filter((n) => membershipOf(ctx, n).kind !== 'member').map((n) => n.name));
-  return [...calicoNodeFiles(ctx.rendered)].filter(([node, file]) => joining.has(node) || applied.get(nodeStep(node)) !== nodeHash(file, uid(node))).map(([node]) => node);
+  return [...calicoNodeFiles(ctx.rendered)].filter(([node, file]) => joining.has(node) || applied.get(nodeStep(node)) !== nodeRecord(file, uid(node))).map(([node]) => node);
 }
 
-/** The records of the nodes just applied, against the Node objects they were applied to. */
-async function nodeRecords(ctx: RunContext, host: RemoteHost, nodes: readonly string[]): Promise<Record<string, string>> {
-  const listed = await host.mustRun('read the Node objects', ['kubectl', '--kubeconfig', ADMIN_KUBECONFIG, 'get', 'nodes', '-o', 'json'], { readOnly: true });
-  const registered = parseNodeList(listed.stdout);
+/**
+ * `herd-calico SCRIPT ALL|NODES [NODE RECORD DIGEST]…`: apply-calico.sh (for
+ * every node, or for the nodes given), then each node's record, "<digest>
+ * <uid>", with the uid of the Node object as the API has it now: in the same
+ * exchange, so that a new node's record needs no second one.
+ */
+const APPLY_AND_RECORD = `set -u
+script=$1 scope=$2
+shift 2
+nodes=() records=() digests=()
+while [ $# -gt 0 ]; do nodes+=("$1"); records+=("$2"); digests+=("$3"); shift 3; done
+if [ "$scope" = all ]; then bash "$script" || exit $?; else bash "$script" "\${nodes[@]}" || exit $?; fi
+uids=$(kubectl --kubeconfig ${ADMIN_KUBECONFIG} get nodes -o custom-columns=NAME:.metadata.name,UID:.metadata.uid --no-headers) || exit $?
+mkdir -p ${APPLIED_DIR} || exit 1
+for i in "\${!nodes[@]}"; do
+  uid=$(awk -v node="\${nodes[i]}" '$1 == node { print $2 }' <<<"$uids")
+  record=${APPLIED_DIR}/\${records[i]}
+  printf '%s %s' "\${digests[i]}" "$uid" >"$record.tmp" && mv "$record.tmp" "$record" || exit 1
+done`;
+
+function applyAndRecord(ctx: RunContext, nodes: readonly string[] | 'all'): string[] {
   const files = calicoNodeFiles(ctx.rendered);
-  return Object.fromEntries(nodes.map((n) => [nodeStep(n), nodeHash(files.get(n)!, registered.get(n)?.uid)]));
+  const names = nodes === 'all' ? [...files.keys()] : nodes;
+  return ['bash', '-c', APPLY_AND_RECORD, 'herd-calico', `${HERD_DIR}/${SCRIPTS.applyCalico}`, nodes === 'all' ? 'all' : 'nodes', ...names.flatMap((n) => [n, nodeStep(n), artifactsHash([files.get(n)!])])];
 }
 
 /**
@@ -72,14 +91,15 @@ export const applyCalico: Phase = {
       const nodeFiles = calicoNodeFiles(ctx.rendered);
       if (nodes === undefined) {
         // Files of nodes that are gone must not be applied again.
-        await host.removeDir('remove stale node files', `${CALICO_DIR}/nodes`);
-        await host.putFiles(CLUSTER_STEP, toNodeFiles([...calicoClusterFiles(ctx.rendered), ...nodeFiles.values()]));
-        await runWithSecrets(host, SCRIPTS.applyCalico, ctx.secrets);
-        await host.recordApplied({ [CLUSTER_STEP]: clusterHash(ctx), ...(await nodeRecords(ctx, host, [...nodeFiles.keys()])) });
+        await host.step(SCRIPTS.applyCalico, {
+          clear: [`${CALICO_DIR}/nodes`],
+          files: toNodeFiles([...calicoClusterFiles(ctx.rendered), ...nodeFiles.values()]),
+          argv: applyAndRecord(ctx, 'all'),
+          secrets: { dir: SECRETS_DIR, values: ctx.secrets },
+          records: { [CLUSTER_STEP]: clusterHash(ctx) },
+        });
         return;
       }
-      await host.putFiles(CLUSTER_STEP, toNodeFiles(nodes.map((n) => nodeFiles.get(n)!)));
-      await host.mustRun(SCRIPTS.applyCalico, ['bash', `${HERD_DIR}/${SCRIPTS.applyCalico}`, ...nodes]);
-      await host.recordApplied(await nodeRecords(ctx, host, nodes));
+      await host.step(SCRIPTS.applyCalico, { files: toNodeFiles(nodes.map((n) => nodeFiles.get(n)!)), argv: applyAndRecord(ctx, nodes) });
     }),
 };

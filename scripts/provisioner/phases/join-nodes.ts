@@ -31,16 +31,20 @@ async function repair(ctx: RunContext, node: ClusterNode, membership: Membership
   if (membership.kind === 'rejoin') {
     const host = hostOf(ctx, node.name);
     ctx.reporter.info(node.name, `resetting: ${membership.reason}`);
-    await host.putFiles(SCRIPTS.resetNode, toNodeFiles([clusterScript(ctx.rendered, SCRIPTS.resetNode)]));
-    await host.mustRun(SCRIPTS.resetNode, ['bash', `${HERD_DIR}/${SCRIPTS.resetNode}`]);
     // kubeadm reset leaves packages and settings: the node is as prepared as before.
-    await host.recordApplied(preparedRecord(ctx, node.name));
+    await host.step(SCRIPTS.resetNode, {
+      files: toNodeFiles([clusterScript(ctx.rendered, SCRIPTS.resetNode)]),
+      argv: ['bash', `${HERD_DIR}/${SCRIPTS.resetNode}`],
+      records: preparedRecord(ctx, node.name),
+    });
   } else if (membership.kind === 'replace') {
     const issuer = issuingControlPlane(ctx);
     ctx.reporter.info(issuer.name, `removing what the cluster keeps of ${node.name}'s predecessor: ${membership.reason}`);
-    await issuer.putFiles('upload removal scripts', toNodeFiles([clusterScript(ctx.rendered, SCRIPTS.removeNode)]));
     // No drain: the machine those pods ran on is gone. etcd is changed through the issuer's own member.
-    await issuer.mustRun(SCRIPTS.removeNode, ['bash', `${HERD_DIR}/${SCRIPTS.removeNode}`, node.name, issuer.name, '0']);
+    await issuer.step(SCRIPTS.removeNode, {
+      files: toNodeFiles([clusterScript(ctx.rendered, SCRIPTS.removeNode)]),
+      argv: ['bash', `${HERD_DIR}/${SCRIPTS.removeNode}`, node.name, issuer.name, '0'],
+    });
   }
 }
 

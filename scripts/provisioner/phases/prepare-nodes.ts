@@ -18,7 +18,7 @@ export const prepareNodes: Phase = {
   changes: true,
   plan: (ctx) =>
     ctx.cluster.nodes
-      .filter((node) => factsOf(ctx, node.name).applied.get(STEP) !== desired(ctx, node.name))
+      .filter((node) => ctx.trusted?.has(node.name) !== true && factsOf(ctx, node.name).applied.get(STEP) !== desired(ctx, node.name))
       .map((node) => ({ host: node.name, step: `upload ${preparedFiles(ctx.rendered, node.name).length} files, run ${SCRIPTS.prepareNode}` })),
   spaceNeeded: (ctx, { host }) => [
     ...uploadNeeds(preparedFiles(ctx.rendered, host)),
@@ -26,9 +26,10 @@ export const prepareNodes: Phase = {
   ],
   run: (ctx, steps) =>
     runSteps(ctx, 'prepare', steps, async ({ host: name }) => {
-      const host = hostOf(ctx, name);
-      await host.putFiles(STEP, toNodeFiles(preparedFiles(ctx.rendered, name)));
-      await host.mustRun(SCRIPTS.prepareNode, ['bash', `${HERD_DIR}/${SCRIPTS.prepareNode}`]);
-      await host.recordApplied(preparedRecord(ctx, name));
+      await hostOf(ctx, name).step(SCRIPTS.prepareNode, {
+        files: toNodeFiles(preparedFiles(ctx.rendered, name)),
+        argv: ['bash', `${HERD_DIR}/${SCRIPTS.prepareNode}`],
+        records: preparedRecord(ctx, name),
+      });
     }),
 };

@@ -23,27 +23,40 @@ const upgradeSpace = (): SpaceNeed[] => [{ path: '/var/lib', mib: PACKAGES_MIB, 
  * Ready. The markers around it let a stopped run resume this node, and the
  * script's own marker keeps `kubeadm upgrade` from running twice.
  */
-async function upgradeNode(ctx: RunContext, drainer: RemoteHost, upgrade: NodeUpgrade): Promise<void> {
+async function upgradeNode(ctx: RunContext, drainer: Drainer, upgrade: NodeUpgrade): Promise<void> {
   const name = upgrade.node.name;
   const host = hostOf(ctx, name);
   const target = upgradeTarget(ctx);
   const drainTimeout = ctx.cluster.spec.upgrade.drainTimeoutSeconds;
-  await host.putFiles('upload upgrade-node.sh', toNodeFiles([clusterScript(ctx.rendered, SCRIPTS.upgradeNode)]));
-  await host.recordApplied({ [UPGRADE_STARTED]: target });
-  if (upgrade.kubeadm !== undefined) await host.mustRun(SCRIPTS.upgradeNode, ['bash', script(SCRIPTS.upgradeNode), 'kubeadm', upgrade.kubeadm]);
-  await drainer.mustRun(`drain ${name}`, ['bash', script(SCRIPTS.drainNode), 'drain', name, String(drainTimeout)], { timeoutSeconds: drainTimeout + DRAIN_GRACE_SECONDS });
+  // The script placed and the start recorded (before anything changes), then `kubeadm upgrade`, in one exchange.
+  await host.step(SCRIPTS.upgradeNode, {
+    files: toNodeFiles([clusterScript(ctx.rendered, SCRIPTS.upgradeNode)]),
+    marks: { [UPGRADE_STARTED]: target },
+    ...(upgrade.kubeadm === undefined ? {} : { argv: ['bash', script(SCRIPTS.upgradeNode), 'kubeadm', upgrade.kubeadm] }),
+  });
+  await drainer.placed;
+  await drainer.host.mustRun(`drain ${name}`, ['bash', script(SCRIPTS.drainNode), 'drain', name, String(drainTimeout)], { timeoutSeconds: drainTimeout + DRAIN_GRACE_SECONDS });
   await host.mustRun(SCRIPTS.upgradeNode, ['bash', script(SCRIPTS.upgradeNode), 'packages']);
-  await drainer.mustRun(`uncordon ${name}`, ['bash', script(SCRIPTS.drainNode), 'uncordon', name, String(READY_TIMEOUT_SECONDS)], {
+  await drainer.host.mustRun(`uncordon ${name}`, ['bash', script(SCRIPTS.drainNode), 'uncordon', name, String(READY_TIMEOUT_SECONDS)], {
     timeoutSeconds: READY_TIMEOUT_SECONDS + DRAIN_GRACE_SECONDS,
   });
   await host.recordApplied({ [UPGRADE_FINISHED]: target });
   ctx.reporter.info(name, `upgraded: ${target}`);
 }
 
-async function withDrainer(ctx: RunContext, act: (drainer: RemoteHost, byName: Map<string, NodeUpgrade>) => Promise<void>): Promise<void> {
-  const drainer = issuingControlPlane(ctx);
-  await drainer.putFiles('upload drain-node.sh', toNodeFiles([clusterScript(ctx.rendered, SCRIPTS.drainNode)]));
-  await act(drainer, new Map(pendingUpgrades(ctx).map((u) => [u.node.name, u])));
+/** The control plane that drains, and its drain-node.sh being placed: while the first node runs `kubeadm upgrade`, not before. */
+interface Drainer {
+  readonly host: RemoteHost;
+  readonly placed: Promise<void>;
+}
+
+async function withDrainer(ctx: RunContext, act: (drainer: Drainer, byName: Map<string, NodeUpgrade>) => Promise<void>): Promise<void> {
+  const host = issuingControlPlane(ctx);
+  const placed = host.putFiles('upload drain-node.sh', toNodeFiles([clusterScript(ctx.rendered, SCRIPTS.drainNode)]));
+  // Awaited by the first drain; a failure is reported there, or here when no node got that far.
+  placed.catch(() => undefined);
+  await act({ host, placed }, new Map(pendingUpgrades(ctx).map((u) => [u.node.name, u])));
+  await placed;
 }
 
 function step(ctx: RunContext, u: NodeUpgrade, batch?: { index: number; of: number }): PlannedStep {

@@ -1,50 +1,27 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ADMIN_KUBECONFIG } from '../../../templates/paths.ts';
 import { nodesPeeringWith } from '../../../templates/peer-view.ts';
 import type { Phase, RunContext } from '../context.ts';
 import { issuingControlPlane } from '../cluster-access.ts';
-import type { RemoteHost } from '../remote-host.ts';
+import { readHealth, type ClusterHealth } from '../cluster-view.ts';
 import { runSteps } from '../run-steps.ts';
 
 const POLL_MS = 2_000;
 
-interface NodeList {
-  items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
-}
-
-interface NodeStatusList {
-  items: { spec?: { node?: string }; status?: { bgp?: { peersV4?: { peerIP?: string; state?: string }[] } } }[];
-}
-
-async function kubectlJson<T>(host: RemoteHost, args: readonly string[]): Promise<T> {
-  const result = await host.mustRun('verify', ['kubectl', '--kubeconfig', ADMIN_KUBECONFIG, ...args, '-o', 'json'], { readOnly: true });
-  return JSON.parse(result.stdout) as T;
-}
-
 /** What is not yet as it should be; empty when the cluster is healthy. */
-async function problems(ctx: RunContext, host: RemoteHost): Promise<string[]> {
+function problems(ctx: RunContext, health: ClusterHealth): string[] {
   const found: string[] = [];
-  const readyz = await host.rootCommand(['kubectl', '--kubeconfig', ADMIN_KUBECONFIG, 'get', '--raw', '/readyz'], { readOnly: true });
-  if (readyz.code !== 0) found.push(`the API endpoint ${ctx.cluster.apiEndpoint.host}:${ctx.cluster.apiEndpoint.port} does not answer /readyz`);
-
-  const nodes = await kubectlJson<NodeList>(host, ['get', 'nodes']);
-  const ready = new Set(nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name));
-  const notReady = ctx.cluster.nodes.filter((n) => !ready.has(n.name)).map((n) => n.name);
+  if (!health.readyz) found.push(`the API endpoint ${ctx.cluster.apiEndpoint.host}:${ctx.cluster.apiEndpoint.port} does not answer /readyz`);
+  const notReady = ctx.cluster.nodes.filter((n) => health.nodes.get(n.name)?.ready !== true).map((n) => n.name);
   if (notReady.length > 0) found.push(`not Ready: ${notReady.join(', ')}`);
-
-  const peers = ctx.cluster.spec.calico.bgp.peers;
-  if (peers.length > 0) {
-    const statuses = await kubectlJson<NodeStatusList>(host, ['get', 'caliconodestatuses.projectcalico.org']);
-    const established = new Set(
-      statuses.items.flatMap((s) => (s.status?.bgp?.peersV4 ?? []).filter((p) => p.state === 'Established').map((p) => `${s.spec?.node}→${p.peerIP}`)),
-    );
-    for (const peer of peers) {
-      const down = nodesPeeringWith(ctx.cluster, peer).filter((n) => !established.has(`${n.name}→${peer.address}`));
-      if (down.length > 0) found.push(`BGP to ${peer.name} (${peer.address}) not Established from ${down.map((n) => n.name).join(', ')}`);
-    }
+  for (const peer of ctx.cluster.spec.calico.bgp.peers) {
+    const down = nodesPeeringWith(ctx.cluster, peer).filter((n) => health.established?.has(`${n.name}→${peer.address}`) !== true);
+    if (down.length > 0) found.push(`BGP to ${peer.name} (${peer.address}) not Established from ${down.map((n) => n.name).join(', ')}`);
   }
   return found;
 }
+
+/** Whether any host ran a command that may have changed it: then the cluster must be read again. */
+const changedAnything = (ctx: RunContext): boolean => [...ctx.hosts.values()].some((h) => h.changed);
 
 /**
  * Read-only, on every run: the API answers, every node is Ready, every
@@ -60,9 +37,16 @@ export function verify(timeoutMs: number): Phase {
       runSteps(ctx, 'verify', steps, async () => {
         const host = issuingControlPlane(ctx);
         const deadline = Date.now() + timeoutMs;
+        // A run that changed nothing checks what its facts read a moment ago, in the same exchange.
+        let health = changedAnything(ctx) ? undefined : ctx.clusterView?.health;
         for (;;) {
-          const found = await problems(ctx, host);
-          if (found.length === 0) return;
+          const read = health ?? (await readHealth(ctx, host));
+          const found = problems(ctx, read);
+          health = undefined;
+          if (found.length === 0) {
+            ctx.verified = read;
+            return;
+          }
           if (Date.now() > deadline) throw new Error(`the cluster is not healthy after ${Math.round(timeoutMs / 1000)} s: ${found.join('; ')}`);
           await sleep(POLL_MS);
         }
