@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { loadEnvironment } from '../stacks/environment/load.ts';
 import { computeCluster } from '../stacks/topology/topology.ts';
 import { EnvironmentStack } from '../stacks/environment-stack.ts';
+import { withoutSourceMaps } from '../stacks/app.ts';
 import { PROJECT_DIR } from '../stacks/project.ts';
 import { copyProject } from './lib/project-copy.ts';
 import { timedCommand } from './lib/herd-cli.ts';
@@ -46,11 +47,14 @@ export function writeVsphereEnvironment(dir: string, name: string, nodes: number
 
 function synthInProcess(file: string, outdir: string): Promise<number> {
   const cluster = computeCluster(loadEnvironment(file));
-  return timed(() => {
-    const app = new App({ skipValidation: true, outdir });
-    new EnvironmentStack(app, cluster.name, { cluster });
-    app.synth();
-  });
+  // As stacks/main.ts, which cdktf runs, synthesizes.
+  return timed(() =>
+    withoutSourceMaps(() => {
+      const app = new App({ skipValidation: true, outdir });
+      new EnvironmentStack(app, cluster.name, { cluster });
+      app.synth();
+    }),
+  );
 }
 
 export interface SynthOptions {

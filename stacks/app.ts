@@ -25,3 +25,21 @@ export function herdApp(options: HerdAppOptions = {}): App {
   }
   return app;
 }
+
+/**
+ * Runs `build` (constructing stacks, synthesizing them) with Node's
+ * source-map support off. cdktf captures a full stack trace for every token
+ * it makes (a reference per resource, one per attribute read), and with the
+ * source maps tsx registers, formatting each costs a lookup per frame: a
+ * large part of synthesizing thousands of nodes. Stack traces in this span
+ * show the compiled lines instead.
+ */
+export function withoutSourceMaps<T>(build: () => T): T {
+  const was = process.sourceMapsEnabled;
+  process.setSourceMapsEnabled(false);
+  try {
+    return build();
+  } finally {
+    process.setSourceMapsEnabled(was);
+  }
+}

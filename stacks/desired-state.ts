@@ -29,17 +29,66 @@ export function hashDesiredState(cluster: Cluster, artifacts: readonly RenderedF
     nodes: cluster.nodes,
     artifacts: [...artifacts].map(({ path, content }) => ({ path, content })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
   };
-  return createHash('sha256').update(canonicalJson(state)).digest('hex');
+  const hash = createHash('sha256');
+  // Streamed into the hash in pieces: a large cluster's files are tens of megabytes, never one string.
+  let pending = '';
+  // Every node carries the same prepare-node.sh and containerd config: escaped once, not once per node.
+  const escaped = new Map<string, string>();
+  writeCanonicalJson(
+    state,
+    (text) => {
+      if (text.length < 1 << 10) {
+        pending += text;
+        if (pending.length < 1 << 16) return;
+      } else {
+        hash.update(pending);
+        pending = text;
+      }
+      hash.update(pending);
+      pending = '';
+    },
+    escaped,
+  );
+  return hash.update(pending).digest('hex');
 }
 
 /** JSON with object keys sorted, so that key order in YAML or code never changes the digest. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  let text = '';
+  writeCanonicalJson(value, (piece) => (text += piece));
+  return text;
+}
+
+function writeCanonicalJson(value: unknown, write: (text: string) => void, escaped?: Map<string, string>): void {
+  if (typeof value === 'string' && escaped !== undefined) {
+    let json = escaped.get(value);
+    if (json === undefined) {
+      json = JSON.stringify(value);
+      escaped.set(value, json);
+    }
+    write(json);
+    return;
+  }
+  if (Array.isArray(value)) {
+    write('[');
+    value.forEach((item, i) => {
+      if (i > 0) write(',');
+      writeCanonicalJson(item, write, escaped);
+    });
+    write(']');
+    return;
+  }
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value)
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    write('{');
+    entries.forEach(([k, v], i) => {
+      write(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`);
+      writeCanonicalJson(v, write, escaped);
+    });
+    write('}');
+    return;
   }
-  return JSON.stringify(value) ?? 'null';
+  write(JSON.stringify(value) ?? 'null');
 }

@@ -53,6 +53,17 @@ export class EnvironmentStack extends TerraformStack {
     new TeardownSignal(this, 'teardown', { environment: cluster.name, nodeRemoval: removal.resource });
     new ClusterOutputs(this, 'outputs', { cluster });
   }
+
+  /**
+   * cdktf's preparing pass resolves every element of the stack once more, to
+   * find references to other stacks and add the outputs and remote state they
+   * need. An environment's stack refers to no other stack (its tokens are its
+   * own resources' and data sources'), and that pass was a third of
+   * synthesizing a large cluster, so it is left out.
+   */
+  override prepareStack(): void {
+    this.ensureBackendExists();
+  }
 }
 
 function vsphereMachines(stack: Construct, cluster: Cluster, infra: VsphereInfrastructureSpec): Map<string, NodeVm> {

@@ -13,9 +13,21 @@ export function shellWord(value: unknown): string {
   return SHELL_SAFE.test(text) && !text.startsWith('=') ? text : quote([text]);
 }
 
-/** One YAML scalar: plain when the YAML library finds that unambiguous, quoted otherwise. */
+const scalars = new Map<unknown, string>();
+
+/**
+ * One YAML scalar: plain when the YAML library finds that unambiguous, quoted
+ * otherwise. Remembered per value: the same names, versions and paths come
+ * back in every node's files, and the library's per-call cost was most of
+ * rendering a large cluster.
+ */
 export function yamlScalar(value: unknown): string {
-  return stringify(value, { lineWidth: 0 }).trimEnd();
+  const primitive = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+  const known = primitive ? scalars.get(value) : undefined;
+  if (known !== undefined) return known;
+  const text = stringify(value, { lineWidth: 0 }).trimEnd();
+  if (primitive) scalars.set(value, text);
+  return text;
 }
 
 /** A value inside a double-quoted TOML string (JSON string escapes are a subset TOML accepts). */

@@ -15,8 +15,11 @@ export interface ClusterReconcileProps {
 
 /**
  * The cluster-level step of `cdktf deploy`: after the machines exist, run
- * `herd apply <env>`. A failing provisioner fails the deploy and leaves this
- * resource tainted, so the next deploy runs it again.
+ * `herd apply <env> --only-changed`, which reaches the control planes and
+ * the nodes whose desired state changed since the last successful apply (a
+ * new worker, every node after a version change). A failing provisioner
+ * fails the deploy and leaves this resource tainted, so the next deploy runs
+ * it again.
  */
 export class ClusterReconcile extends Construct {
   readonly resource: TerraformData;
@@ -31,7 +34,8 @@ export class ClusterReconcile extends Construct {
         {
           type: 'local-exec',
           workingDir: PROJECT_DIR_FROM_STACK,
-          command: `node bin/herd.mjs apply ${props.environment}`,
+          // --only-changed: what changed, and the control planes; a plain `herd apply` checks every host for drift.
+          command: `node bin/herd.mjs apply ${props.environment} --only-changed`,
         },
       ],
     });

@@ -20,11 +20,21 @@ export const DATA_DISK_MOUNT = '/var/lib/containerd';
  * access to the VM in vCenter, and it lands in Terraform state.
  */
 export function cloudInitFor(node: ClusterNode, spec: EnvironmentSpec): CloudInitDocuments {
+  const prefix = parseNetwork(spec.network.cidr).prefix;
+  const values = [node.name, `${node.address}/${prefix}`] as const;
+  const plain = values.every((v) => PLAIN.test(v) && !NOT_A_STRING.test(v));
+  // A node's own values are plain scalars: its documents are those of its pool with them put in.
+  const [name, address] = plain ? PLACEHOLDERS : values;
+  const { metadata, userdata } = documents(node, spec, name, address);
+  const yaml = (document: object): string => (plain ? withValues(document, values) : stringify(document, { lineWidth: 0 }));
+  return { metadata: yaml(metadata), userdata: `#cloud-config\n${yaml(userdata)}` };
+}
+
+function documents(node: ClusterNode, spec: EnvironmentSpec, name: string, address: string): { metadata: object; userdata: object } {
   const net = spec.network;
-  const prefix = parseNetwork(net.cidr).prefix;
   const metadata = {
-    'instance-id': node.name,
-    'local-hostname': node.name,
+    'instance-id': name,
+    'local-hostname': name,
     network: {
       version: 2,
       ethernets: {
@@ -32,7 +42,7 @@ export function cloudInitFor(node: ClusterNode, spec: EnvironmentSpec): CloudIni
           // One NIC per node; its name differs by template (ens192, eth0), its driver prefix does not.
           match: { name: 'e*' },
           dhcp4: false,
-          addresses: [`${node.address}/${prefix}`],
+          addresses: [address],
           // 0.0.0.0/0 rather than "default": older cloud-init renderers (sysconfig) know only the former.
           routes: [{ to: '0.0.0.0/0', via: net.gateway }],
           nameservers: { addresses: net.dnsServers, ...(net.searchDomains.length > 0 ? { search: net.searchDomains } : {}) },
@@ -41,7 +51,7 @@ export function cloudInitFor(node: ClusterNode, spec: EnvironmentSpec): CloudIni
     },
   };
   const userdata = {
-    hostname: node.name,
+    hostname: name,
     preserve_hostname: false,
     users: [
       {
@@ -61,10 +71,31 @@ export function cloudInitFor(node: ClusterNode, spec: EnvironmentSpec): CloudIni
           mounts: [['LABEL=containerd', DATA_DISK_MOUNT, 'ext4', 'defaults,nofail', '0', '2']],
         }),
   };
-  return {
-    metadata: stringify(metadata, { lineWidth: 0 }),
-    userdata: `#cloud-config\n${stringify(userdata, { lineWidth: 0 })}`,
-  };
+  return { metadata, userdata };
+}
+
+/** Stand-ins for a node's name and address: plain YAML scalars, like the values they stand for. */
+const PLACEHOLDERS = ['herd-node-name-placeholder', 'herd-node-address-placeholder'] as const;
+/** Strings YAML writes unquoted and reads back as strings: DNS labels, addresses with a prefix. */
+const PLAIN = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+/** YAML 1.2's core schema reads these as numbers, booleans or null: they would be quoted. */
+const NOT_A_STRING = /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|true|True|TRUE|false|False|FALSE|null|Null|NULL)$/;
+const rendered = new Map<string, string>();
+
+/**
+ * A document with placeholders as YAML, rendered once per shape (yaml's
+ * stringify was most of the per-node cost of synthesizing a large cluster),
+ * with the values put in: the same bytes as rendering it with the values,
+ * since both are plain scalars.
+ */
+function withValues(document: object, values: readonly string[]): string {
+  const key = JSON.stringify(document);
+  let text = rendered.get(key);
+  if (text === undefined) {
+    text = stringify(document, { lineWidth: 0 });
+    rendered.set(key, text);
+  }
+  return PLACEHOLDERS.reduce((s, p, i) => s.replaceAll(p, values[i]!), text);
 }
 
 /** The VM's extra_config keys that hand the documents to cloud-init's VMware datasource. */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { listEnvironments } from '../../stacks/environment/load.ts';
+import { cloudInitFor } from '../../stacks/guest/cloud-init.ts';
 import { decodeBase64, exampleCluster, resource, synthJson, synthText, type Json } from './synth.ts';
 
 // The synthesized JSON of every example environment, byte for byte as cdktf
@@ -34,5 +36,21 @@ describe('synthesized stacks', () => {
       })
       .join('\n');
     await expect(text).toMatchFileSnapshot(`__snapshots__/${name}.guestinfo.yaml`);
+  });
+
+  it("puts every node's own name and address in its documents, quoted where YAML would read them as something else", () => {
+    const cluster = exampleCluster('prod');
+    for (const node of cluster.nodes) {
+      const { metadata, userdata } = cloudInitFor(node, cluster.spec);
+      const meta = parse(metadata) as { 'instance-id': string; network: { ethernets: { primary: { addresses: string[] } } } };
+      expect(meta['instance-id']).toBe(node.name);
+      expect(meta.network.ethernets.primary.addresses).toEqual([`${node.address}/22`]);
+      expect((parse(userdata) as { hostname: string }).hostname).toBe(node.name);
+    }
+    // Not a name topology gives, but the documents must stay right for any value: YAML reads an unquoted true as a boolean.
+    const odd = { ...cluster.nodes[0]!, name: 'true' };
+    const { metadata, userdata } = cloudInitFor(odd, cluster.spec);
+    expect(metadata).toContain("instance-id: \"true\"\n");
+    expect((parse(userdata) as { hostname: unknown }).hostname).toBe('true');
   });
 });

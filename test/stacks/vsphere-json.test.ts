@@ -173,7 +173,7 @@ describe('the lab stack (static hosts)', () => {
 
   it('runs herd apply from the project directory, herd node remove on destroy, and tells a destroy of the stack from a lowered count', () => {
     const reconcile = resource(json, 'terraform_data', 'reconcile');
-    expect(reconcile['provisioner']).toEqual([{ 'local-exec': { command: 'node bin/herd.mjs apply lab', working_dir: '../../..' } }]);
+    expect(reconcile['provisioner']).toEqual([{ 'local-exec': { command: 'node bin/herd.mjs apply lab --only-changed', working_dir: '../../..' } }]);
     const removal = resource(json, 'terraform_data', 'node_removal');
     expect(removal['provisioner']).toEqual([
       {
