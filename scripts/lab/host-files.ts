@@ -1,8 +1,9 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { quote } from 'shell-quote';
-import { IN_HOST } from './paths.ts';
+import { parse } from 'yaml';
+import { IN_HOST, REPO_ROOT } from './paths.ts';
 import { sudoersFile } from './users.ts';
 
 /**
@@ -31,6 +32,8 @@ export const ABSENT_COMMANDS = ['kubeadm', 'kubelet', 'kubectl', 'crictl', 'ctr'
 /** A container image's policy-rc.d forbids every service start; a VM has none (invoke-rc.d(8)). */
 const ABSENT_FILES = ['/usr/sbin/policy-rc.d'];
 export const ABSENT_PACKAGES = new Set(['kubeadm', 'kubelet', 'kubectl', 'cri-tools', 'kubernetes-cni', 'containerd.io', 'containerd', 'runc']);
+
+const VERSIONS_TABLE = join(REPO_ROOT, 'stacks', 'versions', 'versions.yaml');
 
 /** Directories of the standard PATH, as real directories (on merged-/usr systems /sbin is a link). */
 const PATH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -162,6 +165,9 @@ export function writeBaseSeed(seedDir: string, user: string, nodePath: string): 
   for (const [command, debianDir] of Object.entries(SIMULATED_BASE_COMMANDS)) {
     for (const path of shadowPaths(command, debianDir)) write(path.slice(1), simulatorWrapper(command, nodePath), 0o755);
   }
+  // The simulators read the table of versions from this JSON copy when it is current (simulators/lib/versions.mjs).
+  const table = statSync(VERSIONS_TABLE);
+  write(`${IN_HOST.libDir.slice(1)}/versions.json`, JSON.stringify({ source: { size: table.size, mtimeMs: table.mtimeMs }, table: parse(readFileSync(VERSIONS_TABLE, 'utf8')) }));
   for (const dir of [IN_HOST.codeDir, IN_HOST.yamlDir, IN_HOST.tomlDir, IN_HOST.versionsDir, '/var/lib/herd-lab']) {
     mkdirSync(join(seedDir, dir.slice(1)), { recursive: true, mode: 0o755 });
   }

@@ -5,7 +5,7 @@
 // settings the lab cares about are read from where each format keeps them: version 2 in
 // plugins."io.containerd.grpc.v1.cri", version 3 in plugins."io.containerd.cri.v1.images" and
 // plugins."io.containerd.cri.v1.runtime" (https://containerd.io/docs/2.3/cri/config/).
-import { parse } from 'smol-toml';
+import { parse } from './toml.mjs';
 import { containerdReads } from './versions.mjs';
 
 const CONFIG = '/etc/containerd/config.toml';

@@ -2,7 +2,7 @@
 // config API its minor reads (herd's table of versions: kubeadm.k8s.io/v1beta4
 // for 1.31–1.37) plus the kubelet and kube-proxy component configs.
 import { readFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from './yaml.mjs';
 import { installed, readStatus } from './dpkg.mjs';
 import { fail } from './sim.mjs';
 import { kubernetesMinor } from './versions.mjs';

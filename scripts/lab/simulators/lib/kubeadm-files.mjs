@@ -1,7 +1,7 @@
 // Files kubeadm writes on a node, and removes on reset.
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { stringify } from 'yaml';
+import { stringify } from './yaml.mjs';
 import { renderKubeconfig } from './kubeconfig.mjs';
 import { kubernetesMinor } from './versions.mjs';
 

@@ -3,7 +3,7 @@
 // records both leave behind.
 import { existsSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { stringify } from 'yaml';
+import { stringify } from './yaml.mjs';
 import { sha256, updateCluster, readCluster } from './cluster.mjs';
 import { installed, readStatus } from './dpkg.mjs';
 import { readKernel, sysctlValue } from './kernel.mjs';

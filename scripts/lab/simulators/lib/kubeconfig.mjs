@@ -2,7 +2,7 @@
 // the ones kubeadm creates.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { parse, stringify } from 'yaml';
+import { parse, stringify } from './yaml.mjs';
 import { fail } from './sim.mjs';
 import { endpointState, splitHostPort } from './kube.mjs';
 

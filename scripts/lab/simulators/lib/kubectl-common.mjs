@@ -2,7 +2,7 @@
 // the simulated API, reading manifests, changing the shared cluster.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from './yaml.mjs';
 import { parseArgs } from './args.mjs';
 import { readCluster, updateCluster } from './cluster.mjs';
 import { connect, loadKubeconfig } from './kubeconfig.mjs';

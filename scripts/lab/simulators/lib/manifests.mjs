@@ -2,7 +2,7 @@
 // network): the Tigera operator and Calico's CRDs. CRDs carry names, group,
 // scope and versions; their schemas are left open (the real ones are in
 // ../shared/reference/calico-*, which the template tests check against).
-import { stringify } from 'yaml';
+import { stringify } from './yaml.mjs';
 import { versionTable } from './versions.mjs';
 
 

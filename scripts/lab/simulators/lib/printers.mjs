@@ -1,5 +1,5 @@
 // kubectl's output formats: tables per kind, json, yaml, name, jsonpath, custom-columns.
-import { stringify } from 'yaml';
+import { stringify } from './yaml.mjs';
 import { fail } from './sim.mjs';
 import { age, nodeRoles, resourceName } from './kube.mjs';
 import { renderJsonPath, selectPath } from './jsonpath.mjs';

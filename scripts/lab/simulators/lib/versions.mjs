@@ -2,18 +2,34 @@
 // which Kubernetes patches pkgs.k8s.io offers per minor, which containerd.io builds Docker's
 // repository offers, the pause image and config API each kubeadm minor uses, the containerd
 // each kubelet minor runs on, and the config format each containerd major reads.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse } from './yaml.mjs';
 import { SIMULATORS_DIR } from './paths.mjs';
 
 /** Inside a lab host the table is bound next to the lab's code; outside, it is the repository's. */
 const TABLE_FILES = [join(SIMULATORS_DIR, '..', '..', 'versions', 'versions.yaml'), join(SIMULATORS_DIR, '..', '..', '..', 'stacks', 'versions', 'versions.yaml')];
 
+/** The table as JSON, which the lab writes into every host as it starts (host-files.ts): no YAML parser to load. */
+const TABLE_JSON = join(SIMULATORS_DIR, '..', '..', 'versions.json');
+
 let table;
 export function versionTable() {
-  table ??= parse(readFileSync(TABLE_FILES.find((f) => existsSync(f)) ?? TABLE_FILES[0], 'utf8'));
+  if (table !== undefined) return table;
+  const file = TABLE_FILES.find((f) => existsSync(f)) ?? TABLE_FILES[0];
+  table = tableFromJson(file) ?? parse(readFileSync(file, 'utf8'));
   return table;
+}
+
+/** The JSON copy, when it was made from the table as it is now. */
+function tableFromJson(file) {
+  try {
+    const { source, table: copy } = JSON.parse(readFileSync(TABLE_JSON, 'utf8'));
+    const now = statSync(file);
+    return source.size === now.size && source.mtimeMs === now.mtimeMs ? copy : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export const minorKey = (version) => String(version).replace(/^v/, '').split('.').slice(0, 2).join('.');
