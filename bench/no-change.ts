@@ -1,4 +1,4 @@
-// 3. No-change deploy on a converged lab environment: `herd apply` and
+// 3b. No-change deploy on a converged lab environment: `herd apply` and
 // `npx cdktf deploy` against `terraform apply` alone on the same synthesized
 // stack, i.e. what herd adds over Terraform's own no-op.
 import type { LabCluster } from './lib/lab-cluster.ts';
@@ -29,7 +29,7 @@ export function noChangeBenchmark(cluster: LabCluster, runs: number): string[] {
     [`\`herd apply ${cluster.env}\` (connect to every host, check every step, change nothing)`, sample(times.herd)],
   ];
   return [
-    `## 3. No-change deploy: converged ${nodes}-node lab environment`,
+    `## 3b. No-change deploy: converged ${nodes}-node lab environment`,
     '',
     `Seconds, median (min–max) of ${runs} runs, the three taking turns; ratio to \`terraform apply\`.`,
     '',

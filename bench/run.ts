@@ -1,6 +1,6 @@
-// Every benchmark of issue 8 in one run, side by side on the same machine,
-// each figure repeated; writes bench/results/<YYYY-MM-DD>.md and prints it.
-// Needs root (the lab). Benchmarks report; they never fail on a time.
+// Every benchmark of issues 8 and 17 in one run, side by side on the same
+// machine, each figure repeated; writes bench/results/<YYYY-MM-DD>.md and
+// prints it. Needs root (the lab). Benchmarks report; they never fail on a time.
 //
 //   npm run bench                 # the full run
 //   npm run bench -- --quick      # fewer runs, smaller N: for trying it out
@@ -8,17 +8,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fanOutBenchmark } from './fan-out.ts';
+import { fanOutBenchmark, type HandshakeCpu } from './fan-out.ts';
 import { noChangeBenchmark } from './no-change.ts';
-import { addWorkerTimes, scaleOutTable } from './scale-out.ts';
+import { noChangeApplyTable, noChangeApplyTimes } from './no-change-apply.ts';
+import { roundTripTable, type RoundTripScenario } from './round-trips.ts';
+import { SCALE_OUT_MODES, addWorkerTimes, scaleOutTable, type AddWorker } from './scale-out.ts';
 import { synthBenchmark } from './synth.ts';
 import { validateBenchmark } from './validate.ts';
-import { preflightBenchmark } from './preflight.ts';
-import { startLabCluster } from './lib/lab-cluster.ts';
+import { startLabCluster, type LabCluster } from './lib/lab-cluster.ts';
+import { herdApplyRun } from './lib/herd-cli.ts';
 import { describeMachine } from './lib/machine.ts';
 import type { Sample } from './lib/stats.ts';
 
-const BENCHMARKS = ['fan-out', 'scale-out', 'no-change', 'synth', 'validate', 'preflight'] as const;
+const BENCHMARKS = ['fan-out', 'scale-out', 'no-change', 'synth', 'validate'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -28,8 +30,10 @@ for (const name of only) if (!(BENCHMARKS as readonly string[]).includes(name)) 
 const wanted = (name: Benchmark): boolean => only.has(name);
 
 const config = quick
-  ? { runs: 2, fanOutSizes: [10, 25], handshakes: 10, small: 5, large: 10, synthSizes: [10, 100, 1000], validateSizes: [100, 1000] }
-  : { runs: 5, fanOutSizes: [25, 50, 100], handshakes: 40, small: 5, large: 50, synthSizes: [10, 100, 1000, 5000], validateSizes: [100, 1000, 5000] };
+  ? { runs: 2, sweepRuns: 1, fanOutSizes: [10], handshakes: 10, small: 3, mid: 5, large: 10, synthSizes: [10, 100, 1000], validateSizes: [100, 1000] }
+  : { runs: 5, sweepRuns: 3, fanOutSizes: [25, 50], handshakes: 40, small: 5, mid: 25, large: 50, synthSizes: [10, 100, 1000, 5000], validateSizes: [100, 1000, 5000] };
+/** The small cluster starts a patch below the table's default, so that an upgrade's round trips are counted too. */
+const UPGRADE = { from: '1.36.3', to: '1.36.4' };
 
 const started = Date.now();
 const sections: string[][] = [];
@@ -46,38 +50,90 @@ async function section(title: string, fn: () => Promise<string[]> | string[]): P
   }
 }
 
-if (wanted('fan-out')) {
-  await section('1. SSH fan-out', () => fanOutBenchmark({ sizes: config.fanOutSizes, runs: config.runs, handshakes: config.handshakes }));
+/** Starts a converged lab cluster, runs `fn` on it, stops it whatever happens. */
+async function onCluster<T>(env: string, net: number, nodes: number, spares: number, fn: (cluster: LabCluster) => Promise<T>, kubernetes?: string): Promise<T> {
+  log(`converging a ${nodes}-node lab cluster through terraform apply…`);
+  const cluster = await startLabCluster(env, net, nodes, spares, kubernetes === undefined ? {} : { kubernetes });
+  try {
+    return await fn(cluster);
+  } finally {
+    await cluster.stop();
+  }
 }
 
-// The large cluster serves both the no-change deploy and the scale-out; it has a spare host per run for the latter.
-const scaleOut: { nodes: number; sample: Sample }[] = [];
-if (wanted('no-change') || wanted('scale-out')) {
-  await section(`3. No-change deploy / 2. scale-out, ${config.large} nodes`, async () => {
-    log(`converging a ${config.large}-node lab cluster through terraform apply…`);
-    const cluster = await startLabCluster('bbig', 89, config.large, config.runs);
-    try {
-      const lines = wanted('no-change') ? noChangeBenchmark(cluster, config.runs) : [];
-      if (wanted('scale-out')) {
-        log('adding workers to the large cluster…');
-        scaleOut.push({ nodes: config.large, sample: addWorkerTimes(cluster, config.runs) });
-      }
-      return lines;
-    } finally {
-      await cluster.stop();
-    }
+let handshake: HandshakeCpu | undefined;
+if (wanted('fan-out')) {
+  await section('1. SSH fan-out', async () => {
+    const result = await fanOutBenchmark({ sizes: config.fanOutSizes, runs: config.sweepRuns, handshakes: config.handshakes });
+    handshake = result.handshake;
+    return result.lines;
   });
 }
+
+const noChange = new Map<string, Sample>();
+const scaleOut: { nodes: number; byMode: AddWorker[] }[] = [];
+const scenarios: RoundTripScenario[] = [];
+const addWorkers = (cluster: LabCluster): AddWorker[] => SCALE_OUT_MODES.map((mode) => addWorkerTimes(cluster, config.runs, mode.flags));
+const spares = SCALE_OUT_MODES.length * config.runs;
+
+if (wanted('no-change')) {
+  await section(`3a. No-change apply, ${config.mid} nodes`, () =>
+    onCluster('bmid', 86, config.mid, 0, async (cluster) => {
+      for (const [k, v] of await noChangeApplyTimes(cluster, { runs: config.sweepRuns, handshake })) noChange.set(k, v);
+      return [];
+    }),
+  );
+}
+// The large cluster serves the no-change apply and deploy and the scale-out; it has spare hosts for the latter.
+if (wanted('no-change') || wanted('scale-out')) {
+  await section(`3. No-change apply and deploy / 2. scale-out, ${config.large} nodes`, () =>
+    onCluster('bbig', 89, config.large, spares, async (cluster) => {
+      const lines: string[] = [];
+      if (wanted('no-change')) {
+        for (const [k, v] of await noChangeApplyTimes(cluster, { runs: config.sweepRuns, handshake })) noChange.set(k, v);
+        lines.push(...noChangeBenchmark(cluster, config.runs));
+        const roles = { [`${cluster.env}-cp-1`]: 'control plane' };
+        scenarios.push({ title: `A no-change \`herd apply\`, ${config.large} nodes`, logDir: herdApplyRun(cluster.projectDir, cluster.env).logDir, roles });
+      }
+      if (wanted('scale-out')) {
+        log('adding workers to the large cluster…');
+        const byMode = addWorkers(cluster);
+        scaleOut.push({ nodes: config.large, byMode });
+        scenarios.push({
+          title: `Adding a worker to a ${config.large}-node cluster with \`--only-changed\` (what \`cdktf deploy\` runs)`,
+          logDir: byMode[0]!.lastLogDir,
+          roles: { [`${cluster.env}-cp-1`]: 'control plane', [`${cluster.env}-worker-${cluster.workers - config.runs}`]: 'new worker' },
+        });
+      }
+      return lines;
+    }),
+  );
+}
+if (wanted('no-change') && noChange.size > 0) {
+  sections.push(noChangeApplyTable(noChange, [config.mid, config.large], { runs: config.sweepRuns, handshake }));
+}
 if (wanted('scale-out') && scaleOut.length === 1) {
-  await section(`2. Scale-out, ${config.small} nodes`, async () => {
-    const cluster = await startLabCluster('bsmall', 87, config.small, config.runs);
-    try {
-      scaleOut.unshift({ nodes: config.small, sample: addWorkerTimes(cluster, config.runs) });
-      return scaleOutTable(scaleOut);
-    } finally {
-      await cluster.stop();
-    }
-  });
+  await section(`2. Scale-out, ${config.small} nodes`, () =>
+    onCluster(
+      'bsmall',
+      87,
+      config.small,
+      spares,
+      async (cluster) => {
+        scaleOut.unshift({ nodes: config.small, byMode: addWorkers(cluster) });
+        log(`upgrading the small cluster from Kubernetes ${UPGRADE.from} to ${UPGRADE.to}…`);
+        cluster.setKubernetes(UPGRADE.to);
+        const upgrade = herdApplyRun(cluster.projectDir, cluster.env, ['--only-changed']);
+        scenarios.push({
+          title: `An upgrade, Kubernetes ${UPGRADE.from} → ${UPGRADE.to}, ${cluster.workers + 1} nodes, one worker at a time (${upgrade.seconds.toFixed(1)} s on loopback)`,
+          logDir: upgrade.logDir,
+          roles: { [`${cluster.env}-cp-1`]: 'control plane', [`${cluster.env}-worker-1`]: 'a worker' },
+        });
+        return scaleOutTable(scaleOut, config.runs);
+      },
+      UPGRADE.from,
+    ),
+  );
 }
 if (wanted('synth')) {
   await section('4. Synthesis', () => synthBenchmark({ sizes: config.synthSizes, runs: config.runs }));
@@ -85,23 +141,21 @@ if (wanted('synth')) {
 if (wanted('validate')) {
   await section('5. herd validate', () => validateBenchmark({ sizes: config.validateSizes, runs: config.runs }));
 }
-if (wanted('preflight')) {
-  await section('6. Preflight', () => preflightBenchmark({ sizes: quick ? [15, 100] : [15, 500], runs: config.runs }));
-}
+if (scenarios.length > 0) await section('6. Round trips', () => roundTripTable(scenarios));
 
 const date = new Date().toISOString().slice(0, 10);
-const order = (lines: string[]): number => Number(/^## (\d)/.exec(lines[0] ?? '')?.[1] ?? 9);
+const order = (lines: string[]): string => /^## (\d[a-z]?)/.exec(lines[0] ?? '')?.[1] ?? '9';
 const report = [
   `# herd benchmarks, ${date}`,
   '',
-  `\`npm run bench${quick ? ' -- --quick' : ''}\`: every figure below was taken in this one run, ${config.runs} runs each, ` +
+  `\`npm run bench${quick ? ' -- --quick' : ''}\`: every figure below was taken in this one run, ${config.runs} runs each (${config.sweepRuns} at each round-trip time), ` +
     `in ${((Date.now() - started) / 60000).toFixed(1)} minutes. Absolute times on a shared 2-core machine are noisy; the ratios are the result.`,
   '',
   'Machine:',
   '',
   ...describeMachine(),
   '',
-  ...sections.sort((a, b) => order(a) - order(b)).flat(),
+  ...sections.sort((a, b) => order(a).localeCompare(order(b))).flat(),
 ].join('\n');
 const dir = join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });

@@ -22,11 +22,15 @@ export interface LabCluster {
   workers: number;
   /** Rewrites the environment file with this many workers. */
   setWorkers(count: number): void;
+  /** Rewrites the environment file so that herd connects to this port: a latency relay's, or 22. */
+  setPort(port: number): void;
+  /** Rewrites the environment file with this Kubernetes version (the table's default otherwise). */
+  setKubernetes(version: string): void;
   synthesize(): void;
   stop(): Promise<void>;
 }
 
-export async function startLabCluster(env: string, net: number, nodes: number, spareWorkers: number): Promise<LabCluster> {
+export async function startLabCluster(env: string, net: number, nodes: number, spareWorkers: number, options: { readonly kubernetes?: string } = {}): Promise<LabCluster> {
   const work = mkdtempSync(join(tmpdir(), `herd-bench-${env}-`));
   const project = copyProject(join(work, 'project'));
   const lab = await startLab({ stateDir: join(work, 'lab'), hosts: labHosts(env, net, 1, nodes - 1 + spareWorkers), concurrency: 16 });
@@ -35,7 +39,11 @@ export async function startLabCluster(env: string, net: number, nodes: number, s
     rmSync(work, { recursive: true, force: true });
   };
   try {
-    const file = labEnvironment(env, project.environmentsDir, lab, net);
+    let port = 22;
+    let kubernetes: string | undefined;
+    const write = (): void => {
+      labEnvironment(env, project.environmentsDir, lab, net, { port }).write({ controlPlanes: 1, workers: cluster.workers }, kubernetes === undefined ? {} : { kubernetes: { version: kubernetes } });
+    };
     const outdir = join(project.dir, 'cdktf.out');
     const cluster: LabCluster = {
       env,
@@ -44,14 +52,23 @@ export async function startLabCluster(env: string, net: number, nodes: number, s
       lab,
       workers: nodes - 1,
       setWorkers(count) {
-        file.write({ controlPlanes: 1, workers: count });
         cluster.workers = count;
+        write();
+      },
+      setPort(to) {
+        port = to;
+        write();
+      },
+      setKubernetes(version) {
+        kubernetes = version;
+        write();
       },
       synthesize() {
         herdApp({ outdir, environmentsDir: project.environmentsDir, environments: [env] }).synth();
       },
       stop,
     };
+    kubernetes = options.kubernetes;
     cluster.setWorkers(nodes - 1);
     cluster.synthesize();
     timedCommand('terraform', ['init', '-input=false', '-no-color'], cluster.stackDir);

@@ -23,7 +23,11 @@ export function labHosts(env: string, net: number, controlPlanes: number, worker
   ];
 }
 
-export function labEnvironment(name: string, dir: string, lab: Lab, net: number): LabEnvironment {
+/**
+ * `port`: where herd connects instead of port 22, a latency relay's (lab.delay):
+ * the hosts' own port, or for a lab behind a bastion, the bastion's.
+ */
+export function labEnvironment(name: string, dir: string, lab: Lab, net: number, options: { readonly port?: number } = {}): LabEnvironment {
   mkdirSync(dir, { recursive: true });
   const knownHosts = join(dir, 'known_hosts');
   return {
@@ -48,10 +52,11 @@ export function labEnvironment(name: string, dir: string, lab: Lab, net: number)
           user: lab.user,
           privateKeyFile: lab.keyFile,
           knownHostsFile: knownHosts,
+          ...(options.port === undefined || lab.bastion ? {} : { port: options.port }),
           connectTimeoutSeconds: 5,
           commandTimeoutSeconds: 120,
           // A lab with an isolated network: its hosts are reachable only through its bastion.
-          ...(lab.bastion ? { bastion: { host: lab.bastion.address, user: lab.user, port: lab.bastion.port, privateKeyFile: lab.keyFile } } : {}),
+          ...(lab.bastion ? { bastion: { host: lab.bastion.address, user: lab.user, port: options.port ?? lab.bastion.port, privateKeyFile: lab.keyFile } } : {}),
         },
         ...extra,
       };

@@ -56,6 +56,7 @@ import { findSandboxProcesses, isRunning, killAndWait, type HostProcess } from '
 import { probeSsh, type SshProbe } from './probe.ts';
 import { createNetwork, deleteNetwork, isolatedNetworkOf, networkExists, type IsolatedNetwork } from './network.ts';
 import { hostExec, launchHost, prepareBaseSeed, type ExecResult, type HostNetwork, type SandboxContext } from './sandbox.ts';
+import { relays, startRelay, stopRelays, type LatencyRelay } from './latency.ts';
 import { checkUserName } from './users.ts';
 
 export type { Fault } from './faults.ts';
@@ -64,6 +65,7 @@ export type { ClusterState } from './cluster-state.ts';
 export type { ExecResult } from './sandbox.ts';
 export type { SshProbe } from './probe.ts';
 export type { IsolatedNetwork } from './network.ts';
+export type { LatencyRelay } from './latency.ts';
 
 export interface LabHostSpec {
   readonly name: string;
@@ -278,6 +280,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     // Nothing survived: the shared cluster state describes hosts that are gone, the network a crashed run left is empty.
     rmSync(paths.clusterDir, { recursive: true, force: true });
     deleteNetwork(network);
+    await stopRelays(paths);
   }
   const needsNetwork = [...alive.values(), ...missing].some((h) => networkOf(h) !== 'machine');
   if (needsNetwork && !networkExists(network)) {
@@ -327,6 +330,7 @@ export async function stopLab(stateDir: string): Promise<void> {
   const paths = new LabPaths(stateDir);
   if (!existsSync(paths.stateDir)) return;
   const file = readLabFile(paths);
+  await stopRelays(paths);
   await cleanHosts(paths, new Set());
   rmSync(paths.hostsDir, { recursive: true, force: true });
   rmSync(paths.baseSeedDir, { recursive: true, force: true });
@@ -430,6 +434,22 @@ export class Lab {
   /** The shared simulated cluster; undefined until a simulator first wrote it. */
   clusterState(): ClusterState | undefined {
     return readClusterState(this.#paths.clusterDir);
+  }
+
+  /**
+   * Puts `rttMs` of round-trip time between this machine and the lab's hosts
+   * for connections to `port` instead of 22: a relay in front of every host
+   * reachable from here (the bastion, for hosts behind one). Replaces a relay
+   * on that port; stopped with the lab. See latency.ts.
+   */
+  delay(relay: LatencyRelay): Promise<void> {
+    const front = this.#hosts.filter((h) => networkOf(h) === 'machine' || networkOf(h) === 'bastion').map((h) => h.address);
+    return startRelay(this.#paths, relay, front);
+  }
+
+  /** The latency relays that run, by port. */
+  relays(): LatencyRelay[] {
+    return relays(this.#paths);
   }
 
   /** Runs a bash script as root inside the host, without SSH and without a journal of its own. */
