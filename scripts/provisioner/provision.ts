@@ -20,6 +20,7 @@ import { applyCalico } from './phases/apply-calico.ts';
 import { verify } from './phases/verify.ts';
 import { readClusterView } from './cluster-view.ts';
 import { spaceProblems } from './space.ts';
+import { planDocument, type PlanDocument } from './plan-document.ts';
 import { acquireEnvironmentLock } from './locks/environment-lock.ts';
 import { PG_CONN_STR, pgConnectionSecrets } from './locks/pg-lock.ts';
 import { NothingChangedError } from './refused.ts';
@@ -38,6 +39,8 @@ export interface ProvisionOptions {
 
 export interface ProvisionResult {
   readonly plan: readonly { phase: string; steps: readonly PlannedStep[] }[];
+  /** The plan as herd plan --json prints it. */
+  readonly document: PlanDocument;
   readonly logDir: string;
 }
 
@@ -123,6 +126,7 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
     const phases = PHASES(options.verifyTimeoutMs ?? 300_000);
     const plan = phases.map((phase) => ({ phase, steps: phase.plan(ctx) }));
     printPlan(reporter, plan);
+    const document = planDocument(ctx, plan, env.warnings);
     // A full disk is known now, not half-way through, after other hosts have changed.
     const short = spaceProblems(ctx, plan);
     if (short.length > 0) throw new HostsNotSuitableError(short);
@@ -134,7 +138,7 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
       }
       options.console.write(`\n${reporter.summary()}`);
     }
-    return { plan: plan.map(({ phase, steps }) => ({ phase: phase.title, steps })), logDir };
+    return { plan: plan.map(({ phase, steps }) => ({ phase: phase.title, steps })), document, logDir };
   } finally {
     close();
   }
