@@ -20,6 +20,7 @@ import { newClusterIssues, versionSkewIssues } from './upgrade-plan.ts';
 import { applyCalico } from './phases/apply-calico.ts';
 import { verify } from './phases/verify.ts';
 import { spaceProblems } from './space.ts';
+import { planDocument, type PlanDocument } from './plan-document.ts';
 import { acquireEnvironmentLock } from './locks/environment-lock.ts';
 import { PG_CONN_STR, pgConnectionSecrets } from './locks/pg-lock.ts';
 
@@ -45,6 +46,8 @@ export interface ProvisionOptions {
 
 export interface ProvisionResult {
   readonly plan: readonly { phase: string; steps: readonly PlannedStep[] }[];
+  /** The plan as herd plan --json prints it. */
+  readonly document: PlanDocument;
   readonly logDir: string;
 }
 
@@ -119,6 +122,7 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
     const phases = PHASES(options.verifyTimeoutMs ?? 300_000);
     const plan = phases.map((phase) => ({ phase, steps: phase.plan(ctx) }));
     printPlan(reporter, plan);
+    const document = planDocument(ctx, plan, env.warnings);
     // A full disk is known now, not half-way through, after other hosts have changed.
     const short = spaceProblems(ctx, plan);
     if (short.length > 0) throw new HostsNotSuitableError(short);
@@ -131,7 +135,7 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
       if (ctx.verified !== undefined) await recordConverged(ctx, ctx.verified.nodes);
       options.console.write(`\n${reporter.summary()}`);
     }
-    return { plan: plan.map(({ phase, steps }) => ({ phase: phase.title, steps })), logDir };
+    return { plan: plan.map(({ phase, steps }) => ({ phase: phase.title, steps })), document, logDir };
   } finally {
     close();
     reporter.writeRoundTrips();
