@@ -13,9 +13,9 @@ import { labEnvironment, labHosts } from '../scripts/lab/environment-file.ts';
 import { connectAll, sshCredentials } from '../scripts/provisioner/connect-hosts.ts';
 import { loadEnvironment, type Environment } from '../stacks/environment/load.ts';
 import { computeCluster, type ClusterNode } from '../stacks/topology/topology.ts';
-import { EXEC_MIN_ROUND_TRIPS, HANDSHAKE_MIN_ROUND_TRIPS, RTTS_MS, floorSeconds, portFor, startRelays } from './lib/latency.ts';
+import { EXEC_MIN_ROUND_TRIPS, HANDSHAKE_MIN_ROUND_TRIPS, RTTS_MS, floorSeconds, portFor, startRelays, sweepTable } from './lib/latency.ts';
 import { reapedChildrenCpuSeconds, treeCpuSeconds } from './lib/machine.ts';
-import { formatSeconds, sample, timed, type Sample } from './lib/stats.ts';
+import { sample, timed, type Sample } from './lib/stats.ts';
 import { ansibleAvailable, ansibleEnv, inventory, opensshArgs } from './lib/tools.ts';
 
 const ENV = 'bfan';
@@ -151,22 +151,12 @@ export async function fanOutBenchmark(options: FanOutOptions): Promise<{ lines: 
     }
 
     const floor = (n: number, rttMs: number): number => floorSeconds({ hosts: n, handshakeCpuSeconds: cheaper, cores, rttMs, commandSeconds: 1 });
-    const columns = options.sizes.flatMap((n) => RTTS_MS.map((rttMs) => ({ n, rttMs })));
     const lines = [
       '## 1. SSH fan-out: `sleep 1` on N lab hosts at concurrency N, at 0, 10 and 50 ms round trip',
       '',
       `Seconds, median (min–max) of ${options.runs} runs; ratio = median / floor. The tools take turns within each run; the round trip is the lab's latency relay in front of every host's sshd.`,
       '',
-      `| | ${columns.map((c) => `N = ${c.n}, ${c.rttMs} ms`).join(' | ')} |`,
-      `| --- | ${columns.map(() => '---').join(' | ')} |`,
-      `| floor | ${columns.map((c) => floor(c.n, c.rttMs).toFixed(2)).join(' | ')} |`,
-      ...tools.map((tool) => {
-        const cell = (c: { n: number; rttMs: number }): string => {
-          const s = results.get(key(tool.name, c.n, c.rttMs));
-          return s ? `${formatSeconds(s)} = **${(s.median / floor(c.n, c.rttMs)).toFixed(2)}×**` : `not run: ${tool.missing ?? 'no run succeeded'}`;
-        };
-        return `| ${tool.name} | ${columns.map(cell).join(' | ')} |`;
-      }),
+      ...sweepTable({ sizes: options.sizes, tools, get: (tool, n, rttMs) => results.get(key(tool, n, rttMs)), floor }),
       '',
       `Floor: 1 s (the sleep) plus the longer of N handshakes' CPU time over ${cores} cores (one handshake, client and sshd together, from /proc over ${options.handshakes} sequential connect–auth–\`true\`–close: ` +
         `ssh2 ${(ssh2 * 1000).toFixed(1)} ms, OpenSSH ${(openssh * 1000).toFixed(1)} ms; the floor uses the cheaper) and ${HANDSHAKE_MIN_ROUND_TRIPS + EXEC_MIN_ROUND_TRIPS} round trips ` +

@@ -13,7 +13,7 @@ import type { HandshakeCpu } from './fan-out.ts';
 import { roundTripsSeen } from './fan-out.ts';
 import { herdApply, timedCommand } from './lib/herd-cli.ts';
 import type { LabCluster } from './lib/lab-cluster.ts';
-import { EXEC_MIN_ROUND_TRIPS, HANDSHAKE_MIN_ROUND_TRIPS, RTTS_MS, floorSeconds, portFor, startRelays } from './lib/latency.ts';
+import { EXEC_MIN_ROUND_TRIPS, HANDSHAKE_MIN_ROUND_TRIPS, RTTS_MS, floorSeconds, portFor, startRelays, sweepTable } from './lib/latency.ts';
 import { formatSeconds, sample, timed, type Sample } from './lib/stats.ts';
 import { ansibleAvailable, ansibleEnv, inventory, opensshArgs } from './lib/tools.ts';
 
@@ -109,24 +109,15 @@ export async function noChangeApplyTimes(cluster: LabCluster, options: NoChangeA
 
 export function noChangeApplyTable(results: ReadonlyMap<string, Sample>, sizes: readonly number[], options: NoChangeApplyOptions): string[] {
   const tools = [...new Set([...results.keys()].map((k) => k.split('|')[0]!).filter((t) => t !== 'startup'))];
-  const columns = sizes.flatMap((n) => RTTS_MS.map((rttMs) => ({ n, rttMs })));
   const h = options.handshake;
   const floor = (n: number, rttMs: number): number => floorSeconds({ hosts: n, handshakeCpuSeconds: h ? Math.min(h.ssh2, h.openssh) : 0, cores: h?.cores ?? 1, rttMs });
+  const columns = sizes.flatMap((n) => RTTS_MS.map((rttMs) => ({ n, rttMs })));
   return [
     '## 3a. No-change `herd apply` against its peers reading the same hosts, at 0, 10 and 50 ms round trip',
     '',
     `Seconds, median (min–max) of ${options.runs} runs on converged lab clusters (1 control plane); ratio = median / floor. The tools take turns within each run.`,
     '',
-    `| | ${columns.map((c) => `N = ${c.n}, ${c.rttMs} ms`).join(' | ')} |`,
-    `| --- | ${columns.map(() => '---').join(' | ')} |`,
-    `| floor | ${columns.map((c) => floor(c.n, c.rttMs).toFixed(2)).join(' | ')} |`,
-    ...tools.map((tool) => {
-      const cell = (c: { n: number; rttMs: number }): string => {
-        const s = results.get(`${tool}|${c.n}|${c.rttMs}`);
-        return s ? `${formatSeconds(s)} = **${(s.median / floor(c.n, c.rttMs)).toFixed(2)}×**` : 'not run';
-      };
-      return `| ${tool} | ${columns.map(cell).join(' | ')} |`;
-    }),
+    ...sweepTable({ sizes, tools: tools.map((name) => ({ name })), get: (tool, n, rttMs) => results.get(`${tool}|${n}|${rttMs}`), floor }),
     `| herd's start-up alone (\`herd --help\`: Node.js and tsx loading the CLI) | ${columns.map((c) => (c.rttMs === 0 && results.get(`startup|${c.n}`) ? formatSeconds(results.get(`startup|${c.n}`)!) : '')).join(' | ')} |`,
     '',
     `Floor: the longer of N handshakes' CPU time over the cores (as in section 1) and ${HANDSHAKE_MIN_ROUND_TRIPS + EXEC_MIN_ROUND_TRIPS} round trips ` +

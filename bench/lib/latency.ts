@@ -1,4 +1,5 @@
 import type { Lab } from '../../scripts/lab/lab.ts';
+import { formatSeconds, type Sample } from './stats.ts';
 
 /** Round-trip times the benchmarks run at: loopback, a nearby data centre, a far one. */
 export const RTTS_MS = [0, 10, 50] as const;
@@ -34,4 +35,29 @@ export function floorSeconds(options: { hosts: number; handshakeCpuSeconds: numb
   const cpu = (options.hosts * options.handshakeCpuSeconds) / options.cores;
   const network = ((HANDSHAKE_MIN_ROUND_TRIPS + EXEC_MIN_ROUND_TRIPS) * options.rttMs) / 1000;
   return Math.max(cpu, network) + (options.commandSeconds ?? 0);
+}
+
+/**
+ * A table with a column per cluster size and round-trip time: the floor's
+ * row, then each tool's seconds and ratio to the floor (or why it did not run).
+ */
+export function sweepTable(options: {
+  readonly sizes: readonly number[];
+  readonly tools: readonly { readonly name: string; readonly missing?: string | undefined }[];
+  readonly get: (tool: string, n: number, rttMs: number) => Sample | undefined;
+  readonly floor: (n: number, rttMs: number) => number;
+}): string[] {
+  const columns = options.sizes.flatMap((n) => RTTS_MS.map((rttMs) => ({ n, rttMs })));
+  return [
+    `| | ${columns.map((c) => `N = ${c.n}, ${c.rttMs} ms`).join(' | ')} |`,
+    `| --- | ${columns.map(() => '---').join(' | ')} |`,
+    `| floor | ${columns.map((c) => options.floor(c.n, c.rttMs).toFixed(2)).join(' | ')} |`,
+    ...options.tools.map((tool) => {
+      const cell = (c: { n: number; rttMs: number }): string => {
+        const s = options.get(tool.name, c.n, c.rttMs);
+        return s ? `${formatSeconds(s)} = **${(s.median / options.floor(c.n, c.rttMs)).toFixed(2)}×**` : `not run${tool.missing ? `: ${tool.missing}` : ''}`;
+      };
+      return `| ${tool.name} | ${columns.map(cell).join(' | ')} |`;
+    }),
+  ];
 }
