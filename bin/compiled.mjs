@@ -1,0 +1,84 @@
+// herd ships as TypeScript, with no build step to forget. Compiling each module
+// as it loads (tsx) costs a second or more on every start, which every herd
+// command, deploy and test pays; so the first run after the sources changed
+// bundles the entry point with esbuild (the compiler tsx itself uses) into
+// .herd/cache/, and later runs load that one file. The cache is keyed by the
+// sources' paths, sizes and times, Node.js's and esbuild's versions: any edit
+// makes a new bundle, and only the newest is kept.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const SOURCES = ['scripts', 'stacks', 'templates'];
+const CACHE = join(ROOT, '.herd', 'cache');
+
+function sourceFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+function sourcesKey(entry) {
+  const hash = createHash('sha256').update(`${entry}\0${process.version}\0${readFileSync(join(ROOT, 'node_modules/esbuild/package.json'), 'utf8')}`);
+  for (const file of SOURCES.flatMap((dir) => sourceFiles(join(ROOT, dir))).sort()) {
+    const { size, mtimeMs } = statSync(file);
+    hash.update(`${relative(ROOT, file)}\0${size}\0${mtimeMs}\0`);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The modules keep reading files next to their sources (probe.sh, the
+ * templates, the lab's code bound into hosts): import.meta.dirname and
+ * import.meta.url are each module's own, not the bundle's.
+ */
+const sourcePaths = {
+  name: 'herd-source-paths',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => ({
+      loader: 'ts',
+      contents: readFileSync(args.path, 'utf8')
+        .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
+        .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
+    }));
+  },
+};
+
+/**
+ * The bundle of `entry` (a path from the repository root) as a file: URL,
+ * built now if the sources changed since the last one; undefined when it
+ * cannot be built, for the caller to load the sources through tsx instead.
+ */
+export async function compiledEntry(entry) {
+  const name = basename(entry, '.ts');
+  let out;
+  try {
+    out = join(CACHE, `${name}-${sourcesKey(entry)}.mjs`);
+    if (existsSync(out)) return pathToFileURL(out).href;
+    const { build } = await import('esbuild');
+    mkdirSync(CACHE, { recursive: true, mode: 0o700 });
+    const temp = `${out}.${process.pid}.tmp`;
+    await build({
+      entryPoints: [join(ROOT, entry)],
+      outfile: temp,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: `node${process.versions.node}`,
+      packages: 'external',
+      sourcemap: 'inline',
+      logLevel: 'silent',
+      plugins: [sourcePaths],
+    });
+    // Concurrent first runs each build; the last rename wins, and all bundles are the same.
+    renameSync(temp, out);
+    for (const old of readdirSync(CACHE)) if (old.startsWith(`${name}-`) && join(CACHE, old) !== out && !old.endsWith('.tmp')) rmSync(join(CACHE, old), { force: true });
+    return pathToFileURL(out).href;
+  } catch {
+    return undefined;
+  }
+}
