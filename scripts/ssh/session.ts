@@ -114,6 +114,8 @@ export class SshSession {
       },
       ...(options.credentials.privateKey ? { privateKey: options.credentials.privateKey } : {}),
       ...(options.credentials.agent ? { agent: options.credentials.agent } : {}),
+      // Straight to the methods herd has: ssh2 would first try "none", a round trip that never logs herd in.
+      authHandler: [...(options.credentials.privateKey ? ['publickey' as const] : []), ...(options.credentials.agent ? ['agent' as const] : [])],
       ...(options.sock ? { sock: options.sock } : {}),
     };
     return new Promise((resolve, reject) => {
