@@ -7,7 +7,7 @@
 // makes a new bundle, and only the newest is kept.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -54,7 +54,7 @@ const sourcePaths = {
  * cannot be built, for the caller to load the sources through tsx instead.
  */
 export async function compiledEntry(entry) {
-  const name = basename(entry, '.ts');
+  const name = entry.replace(/\.ts$/, '').replaceAll('/', '-');
   let out;
   try {
     out = join(CACHE, `${name}-${sourcesKey(entry)}.mjs`);
@@ -80,5 +80,19 @@ export async function compiledEntry(entry) {
     return pathToFileURL(out).href;
   } catch {
     return undefined;
+  }
+}
+
+/** Runs `entry` (a path from the repository root) from its bundle, or through tsx when it cannot be bundled. */
+export async function run(entry) {
+  const compiled = await compiledEntry(entry);
+  if (compiled === undefined) {
+    const { register } = await import('tsx/esm/api');
+    register();
+    await import(pathToFileURL(join(ROOT, entry)).href);
+  } else {
+    // Stack traces point at the TypeScript sources, as they do under tsx.
+    process.setSourceMapsEnabled(true);
+    await import(compiled);
   }
 }
