@@ -118,7 +118,7 @@ export function noChangeApplyTable(results: ReadonlyMap<string, Sample>, sizes: 
     `Seconds, median (min–max) of ${options.runs} runs on converged lab clusters (1 control plane); ratio = median / floor. The tools take turns within each run.`,
     '',
     ...sweepTable({ sizes, tools: tools.map((name) => ({ name })), get: (tool, n, rttMs) => results.get(`${tool}|${n}|${rttMs}`), floor }),
-    `| herd's start-up alone (\`herd --help\`: Node.js and tsx loading the CLI) | ${columns.map((c) => (c.rttMs === 0 && results.get(`startup|${c.n}`) ? formatSeconds(results.get(`startup|${c.n}`)!) : '')).join(' | ')} |`,
+    `| herd's start-up alone (\`herd --help\`: Node.js loading the CLI's bundle) | ${columns.map((c) => (c.rttMs === 0 && results.get(`startup|${c.n}`) ? formatSeconds(results.get(`startup|${c.n}`)!) : '')).join(' | ')} |`,
     '',
     `Floor: the longer of N handshakes' CPU time over the cores (as in section 1) and ${HANDSHAKE_MIN_ROUND_TRIPS + EXEC_MIN_ROUND_TRIPS} round trips ` +
       "(the least handshake, then one command: what reading a host's facts needs at least). herd's figure includes its start-up, which its peers' do not have " +

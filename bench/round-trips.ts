@@ -8,7 +8,8 @@ import { EXEC_MIN_ROUND_TRIPS, HANDSHAKE_MIN_ROUND_TRIPS } from './lib/latency.t
 
 export interface RoundTripScenario {
   readonly title: string;
-  readonly logDir: string;
+  /** Read as soon as the run ends: its lab and log directory are gone by the time the table is written. */
+  readonly counts: RoundTripCounts;
   /** Which hosts to show, under what name: the others are summed up as "other workers" when present. */
   readonly roles: Readonly<Record<string, string>>;
 }
@@ -45,7 +46,7 @@ export function roundTripTable(scenarios: readonly RoundTripScenario[]): string[
     '',
   ];
   for (const scenario of scenarios) {
-    const counts = readRoundTrips(scenario.logDir);
+    const { counts } = scenario;
     const hosts = Object.keys(counts.hosts);
     const shown = Object.entries(scenario.roles).filter(([host]) => hosts.includes(host));
     const others = hosts.filter((h) => !(h in scenario.roles));

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { fanOutBenchmark, type HandshakeCpu } from './fan-out.ts';
 import { noChangeBenchmark } from './no-change.ts';
 import { noChangeApplyTable, noChangeApplyTimes } from './no-change-apply.ts';
-import { roundTripTable, type RoundTripScenario } from './round-trips.ts';
+import { readRoundTrips, roundTripTable, type RoundTripScenario } from './round-trips.ts';
 import { SCALE_OUT_MODES, addWorkerTimes, scaleOutTable, type AddWorker } from './scale-out.ts';
 import { synthBenchmark } from './synth.ts';
 import { validateBenchmark } from './validate.ts';
@@ -93,7 +93,7 @@ if (wanted('no-change') || wanted('scale-out')) {
         for (const [k, v] of await noChangeApplyTimes(cluster, { runs: config.sweepRuns, handshake })) noChange.set(k, v);
         lines.push(...noChangeBenchmark(cluster, config.runs));
         const roles = { [`${cluster.env}-cp-1`]: 'control plane' };
-        scenarios.push({ title: `A no-change \`herd apply\`, ${config.large} nodes`, logDir: herdApplyRun(cluster.projectDir, cluster.env).logDir, roles });
+        scenarios.push({ title: `A no-change \`herd apply\`, ${config.large} nodes`, counts: readRoundTrips(herdApplyRun(cluster.projectDir, cluster.env).logDir), roles });
       }
       if (wanted('scale-out')) {
         log('adding workers to the large cluster…');
@@ -101,7 +101,7 @@ if (wanted('no-change') || wanted('scale-out')) {
         scaleOut.push({ nodes: config.large, byMode });
         scenarios.push({
           title: `Adding a worker to a ${config.large}-node cluster with \`--only-changed\` (what \`cdktf deploy\` runs)`,
-          logDir: byMode[0]!.lastLogDir,
+          counts: readRoundTrips(byMode[0]!.lastLogDir),
           roles: { [`${cluster.env}-cp-1`]: 'control plane', [`${cluster.env}-worker-${cluster.workers - config.runs}`]: 'new worker' },
         });
       }
@@ -126,7 +126,7 @@ if (wanted('scale-out') && scaleOut.length === 1) {
         const upgrade = herdApplyRun(cluster.projectDir, cluster.env, ['--only-changed']);
         scenarios.push({
           title: `An upgrade, Kubernetes ${UPGRADE.from} → ${UPGRADE.to}, ${cluster.workers + 1} nodes, one worker at a time (${upgrade.seconds.toFixed(1)} s on loopback)`,
-          logDir: upgrade.logDir,
+          counts: readRoundTrips(upgrade.logDir),
           roles: { [`${cluster.env}-cp-1`]: 'control plane', [`${cluster.env}-worker-1`]: 'a worker' },
         });
         return scaleOutTable(scaleOut, config.runs);

@@ -50,7 +50,7 @@ export function scaleOutTable(results: readonly { nodes: number; byMode: readonl
     ...results.map((r) => `| ${r.nodes} nodes | ${r.byMode.map((a) => `${formatSeconds(a.wall)} | ${formatSeconds(a.cpu)}`).join(' | ')} |`),
     `| **ratio ${large.nodes} / ${small.nodes}** | ${SCALE_OUT_MODES.map((_, i) => `**${ratio((a) => a.wall, i)}×** | **${ratio((a) => a.cpu, i)}×**`).join(' | ')} |`,
     '',
-    `A ratio near 1 means adding a node costs O(1) in cluster size; ${large.nodes / small.nodes}× would be linear. \`--only-changed\` reaches the control plane and the new machine; ` +
+    `A ratio near 1 means adding a node costs O(1) in cluster size; ${(large.nodes / small.nodes).toFixed(0)}× would be linear. \`--only-changed\` reaches the control plane and the new machine; ` +
       'the full apply reaches and checks every host (docs/provisioning.md, "Reaching only what changed"). ' +
       'For context, not measured here: Kubespray users report about an hour to add one node to a 1,000-node cluster ' +
       '([kubernetes-sigs/kubespray#10449](https://github.com/kubernetes-sigs/kubespray/issues/10449)).',

@@ -30,7 +30,7 @@ const recordFile = (paths: LabPaths, port: number): string => join(relaysDir(pat
 
 function records(paths: LabPaths): RelayRecord[] {
   if (!existsSync(relaysDir(paths))) return [];
-  return readdirSync(relaysDir(paths)).flatMap((f) => {
+  return readdirSync(relaysDir(paths)).filter((f) => f.endsWith('.json')).flatMap((f) => {
     try {
       return [JSON.parse(readFileSync(join(relaysDir(paths), f), 'utf8')) as RelayRecord];
     } catch {

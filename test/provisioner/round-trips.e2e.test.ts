@@ -128,4 +128,18 @@ describe('round trips per host and phase', () => {
       'Record what converged': 3,
     });
   }, 300_000);
+
+  it('counts the same through a 20 ms latency relay: round trips, not times', async () => {
+    await lab.delay({ rttMs: 20, port: 2293 });
+    expect(lab.relays()).toEqual([{ rttMs: 20, port: 2293 }]);
+    const delayed = labEnvironment(ENV, join(work, 'environments-20ms'), lab, NET, { port: 2293 });
+    delayed.write({ controlPlanes: 1, workers: 2 }, { kubernetes: { version: '1.36.4' } });
+    const r = await herd(['--environments', delayed.dir, 'apply', ENV, '--verify-timeout', '60']);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const counts = roundTrips(r);
+    for (const host of [cp, worker(1), worker(2)]) {
+      expect(counts.hosts[host]?.['Connect to 3 hosts'], host).toBe(6);
+      expect(afterConnect(counts, host), host).toEqual({ 'Gather facts': 2 });
+    }
+  }, 120_000);
 });
