@@ -12,6 +12,8 @@ import { labCommand } from './commands/lab.ts';
 import { resetCommand } from './commands/reset.ts';
 import { teardownBeginsCommand } from './commands/teardown-begins.ts';
 import { locksCommand } from './commands/locks.ts';
+import { deployCommand } from './commands/deploy.ts';
+import { synthCommand } from './commands/synth.ts';
 import { runCli } from './run.ts';
 
 const program = new Command('herd')
@@ -23,6 +25,8 @@ const program = new Command('herd')
   .addCommand(schemaCommand())
   .addCommand(renderCommand())
   .addCommand(peersCommand())
+  .addCommand(synthCommand())
+  .addCommand(deployCommand())
   .addCommand(planCommand())
   .addCommand(applyCommand())
   .addCommand(nodeCommand())
