@@ -14,6 +14,7 @@ import { teardownBeginsCommand } from './commands/teardown-begins.ts';
 import { locksCommand } from './commands/locks.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { synthCommand } from './commands/synth.ts';
+import { diagramCommand } from './commands/diagram.ts';
 import { runCli } from './run.ts';
 
 const program = new Command('herd')
@@ -25,6 +26,7 @@ const program = new Command('herd')
   .addCommand(schemaCommand())
   .addCommand(renderCommand())
   .addCommand(peersCommand())
+  .addCommand(diagramCommand())
   .addCommand(synthCommand())
   .addCommand(deployCommand())
   .addCommand(planCommand())
