@@ -15,6 +15,8 @@ import { locksCommand } from './commands/locks.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { synthCommand } from './commands/synth.ts';
 import { diagramCommand } from './commands/diagram.ts';
+import { preflightCommand } from './commands/preflight.ts';
+import { versionsCommand } from './commands/versions.ts';
 import { runCli } from './run.ts';
 
 const program = new Command('herd')
@@ -29,12 +31,14 @@ const program = new Command('herd')
   .addCommand(diagramCommand())
   .addCommand(synthCommand())
   .addCommand(deployCommand())
+  .addCommand(preflightCommand())
   .addCommand(planCommand())
   .addCommand(applyCommand())
   .addCommand(nodeCommand())
   .addCommand(resetCommand())
   .addCommand(teardownBeginsCommand())
   .addCommand(locksCommand())
+  .addCommand(versionsCommand())
   .addCommand(kubeconfigCommand())
   .addCommand(forgetHostCommand())
   .addCommand(labCommand());

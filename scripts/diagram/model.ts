@@ -1,4 +1,4 @@
-import type { Cluster, ClusterNode } from '../../stacks/topology/topology.ts';
+import { RACK_LABEL, type Cluster, type ClusterNode } from '../../stacks/topology/topology.ts';
 import type { BgpPeerSpec, EnvironmentSpec } from '../../stacks/environment/schema.ts';
 import { parseNetwork } from '../../stacks/environment/net.ts';
 import { nodesPeeringWith, peerView } from '../../templates/peer-view.ts';
@@ -112,11 +112,14 @@ function internalSessions(cluster: Cluster): Session[] {
   if (bgp.nodeToNodeMesh) {
     nodes.forEach((a, i) => nodes.slice(i + 1).forEach((b) => sessions.push(between(a, b, 'mesh'))));
   }
-  if (bgp.routeReflectors !== null) {
-    // calico-bgp.yaml.hbs: reflectors peer with each other; every other node peers with every reflector.
-    const reflectors = nodes.filter((n) => n.routeReflector);
+  // calico-bgp.yaml.hbs: in each reflection domain (the cluster, or one rack), the reflectors peer
+  // with each other and every other node of the domain with each of them.
+  for (const domain of bgp.routeReflectors?.domains ?? []) {
+    const rack = new RegExp(`${RACK_LABEL.replaceAll('.', '\\.')} == '([^']+)'`).exec(domain.reflectors)?.[1];
+    const inDomain = nodes.filter((n) => rack === undefined || n.rack === rack);
+    const reflectors = inDomain.filter((n) => n.routeReflector);
     reflectors.forEach((a, i) => reflectors.slice(i + 1).forEach((b) => sessions.push(between(a, b, 'routeReflector'))));
-    for (const node of nodes.filter((n) => !n.routeReflector)) for (const rr of reflectors) sessions.push(between(node, rr, 'routeReflector'));
+    for (const node of inDomain.filter((n) => !n.routeReflector)) for (const rr of reflectors) sessions.push(between(node, rr, 'routeReflector'));
   }
   return sessions;
 }

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Lab, LabHostSpec } from './lab.ts';
+import { defaultVersions } from '../../stacks/versions/table.ts';
 
 // Environment files for labs that tests and benchmarks start themselves: a
 // static environment whose hosts are the lab's, logged into with the lab's key.
@@ -30,6 +31,7 @@ export function labEnvironment(name: string, dir: string, lab: Lab, net: number)
     dir,
     knownHosts,
     write(counts, extra = {}) {
+      const versions = defaultVersions();
       const env = {
         infrastructure: { type: 'static', hosts: lab.hosts.map((h) => ({ name: h.name, address: h.address })) },
         network: { cidr: `127.${net}.0.0/16`, gateway: `127.${net}.0.1`, dnsServers: ['127.0.0.53'] },
@@ -38,9 +40,10 @@ export function labEnvironment(name: string, dir: string, lab: Lab, net: number)
           endpoint: counts.controlPlanes === 1 ? { type: 'firstNode' } : { type: 'loadBalancer', address: `127.${net}.0.5` },
         },
         workerPools: [{ name: 'worker', count: counts.workers }],
-        kubernetes: { version: '1.34.2' },
-        containerd: { version: '1.7.28' },
-        calico: { version: '3.32.1' },
+        // What a new environment gets from the table of versions.
+        kubernetes: { version: versions.kubernetes },
+        containerd: { version: versions.containerd },
+        calico: { version: versions.calico },
         ssh: {
           user: lab.user,
           privateKeyFile: lab.keyFile,

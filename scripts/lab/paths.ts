@@ -14,6 +14,9 @@ export const IN_HOST = {
   codeDir: '/usr/local/lib/herd-lab/lab',
   simulatorsDir: '/usr/local/lib/herd-lab/lab/simulators',
   yamlDir: '/usr/local/lib/herd-lab/node_modules/yaml',
+  tomlDir: '/usr/local/lib/herd-lab/node_modules/smol-toml',
+  /** herd's table of versions (stacks/versions), which the simulators read as herd does. */
+  versionsDir: '/usr/local/lib/herd-lab/versions',
   ctl: '/usr/local/lib/herd-lab/lab/sandbox/ctl.sh',
   /** This host's io directory on the machine: host.json, journal, faults, sshd log. */
   ioDir: '/run/herd-lab/host',

@@ -4,8 +4,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hiddenPaths, writeBaseSeed, writeHostSeed, type HostIdentity } from './host-files.ts';
-import { IN_HOST, LAB_CODE_DIR, type LabPaths } from './paths.ts';
-import { childrenOf, startTimeOf, type HostProcess } from './processes.ts';
+import { IN_HOST, LAB_CODE_DIR, REPO_ROOT, type LabPaths } from './paths.ts';
+import { childrenOf, type HostProcess } from './processes.ts';
+import { startTimeOf } from '../system/processes.ts';
 import { waitForSsh } from './probe.ts';
 
 /** What every host of one lab shares. */
@@ -33,6 +34,9 @@ const ENTER_SCRIPT = join(LAB_CODE_DIR, 'sandbox/enter.sh');
 const NODE_PATH = realpathSync(process.execPath);
 /** The yaml package's directory, bound into every host for the simulators. */
 const YAML_DIR = dirname(createRequire(import.meta.url).resolve('yaml/package.json'));
+/** smol-toml's directory: the simulated containerd parses its config with it. */
+const TOML_DIR = join(REPO_ROOT, 'node_modules', 'smol-toml');
+const VERSIONS_DIR = join(REPO_ROOT, 'stacks', 'versions');
 
 /**
  * The overlay shows only the root file system; anything the simulators need
@@ -107,6 +111,8 @@ export async function launchHost(ctx: SandboxContext, host: HostIdentity, timeou
         HERD_LAB_PUBKEY: ctx.publicKey,
         HERD_LAB_CODE_DIR: LAB_CODE_DIR,
         HERD_LAB_YAML_DIR: YAML_DIR,
+        HERD_LAB_TOML_DIR: TOML_DIR,
+        HERD_LAB_VERSIONS_DIR: VERSIONS_DIR,
         HERD_LAB_CLUSTER_DIR: paths.clusterDir,
         HERD_LAB_EXTRA_BINDS: extraBinds().join(':'),
         HERD_LAB_BASE_SEED: paths.baseSeedDir,

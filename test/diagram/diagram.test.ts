@@ -45,15 +45,18 @@ describe('herd diagram', () => {
   it("prod: the ToRs' and the F5's sessions, their types and passwords, and what each router receives", () => {
     const model = networkModel(exampleCluster('prod'));
     const count = (pred: (s: NetworkModel['sessions'][number]) => boolean): number => model.sessions.filter(pred).length;
-    // 9 nodes in r1 × 2 ToRs + 6 in r2 × 2, the F5 with the 3 reflectors; reflectors with each other (3), 12 clients × 3 reflectors.
+    // 9 nodes in r1 × 2 ToRs + 6 in r2 × 2; the F5 with the 5 reflectors; per rack, reflectors with each other
+    // and the rack's other nodes with each reflector: r1 3 + 6 × 3, r2 1 + 4 × 2.
     expect(count((s) => s.reason === 'peer' && s.to.startsWith('tor-'))).toBe(30);
-    expect(count((s) => s.to === 'f5-bigip')).toBe(3);
-    expect(count((s) => s.reason === 'routeReflector')).toBe(3 + 36);
-    expect(model.sessions).toHaveLength(72);
+    expect(count((s) => s.to === 'f5-bigip')).toBe(5);
+    expect(count((s) => s.reason === 'routeReflector')).toBe(3 + 18 + 1 + 8);
+    expect(model.sessions).toHaveLength(65);
     expect(model.sessions.filter((s) => s.reason === 'peer').every((s) => s.type === 'eBGP' && s.passwordEnv !== null)).toBe(true);
-    expect(model.sessions.find((s) => s.from === 'prod-general-a-1' && s.to === 'prod-cp-1')).toMatchObject({ type: 'iBGP', passwordEnv: null });
-    // Rack r2 has its own AS, so its workers' sessions with the reflectors in r1 are eBGP.
-    expect(model.sessions.find((s) => s.from === 'prod-general-b-1' && s.to === 'prod-cp-1')).toMatchObject({ type: 'eBGP' });
+    expect(model.sessions.filter((s) => s.reason === 'routeReflector').every((s) => s.type === 'iBGP' && s.passwordEnv === null)).toBe(true);
+    expect(model.sessions.find((s) => s.from === 'prod-general-a-1' && s.to === 'prod-cp-1')).toMatchObject({ type: 'iBGP' });
+    expect(model.sessions.find((s) => s.from === 'prod-general-b-3' && s.to === 'prod-general-b-1')).toMatchObject({ type: 'iBGP' });
+    // Reflection stays within a rack: r2's nodes have no session with r1's reflectors.
+    expect(model.sessions.some((s) => s.from.startsWith('prod-general-b') && s.to.startsWith('prod-cp'))).toBe(false);
     const tor = model.routers.find((r) => r.name === 'tor-r1-a')!;
     expect(tor.receives.map((p) => p.cidr)).toEqual(['10.244.0.0/16', '10.96.0.0/12', '10.41.0.0/24']);
     expect(tor.filteredOut.map((p) => p.cidr)).toEqual(['10.41.1.0/24']);
@@ -87,7 +90,8 @@ describe('herd diagram', () => {
     expect(ids).toContain('group:general-b:r2');
     expect(svg).toContain('prod-general-a-1 … prod-general-a-50');
     expect(svg).toContain('50 nodes · 10.40.0.25 – 10.40.0.74');
-    for (const rr of ['prod-cp-1', 'prod-cp-2', 'prod-cp-3']) expect(ids).toContain(`node:${rr}`);
+    for (const rr of ['prod-cp-1', 'prod-cp-2', 'prod-cp-3', 'prod-general-b-1', 'prod-general-b-2']) expect(ids).toContain(`node:${rr}`);
+    expect(svg).toContain('prod-general-b-3 … prod-general-b-47');
     // Every session is on an edge: the counts on the edges add up to the model's.
     const edges = [...svg.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1]!).filter((t) => t.includes('->'));
     const labels = [...svg.matchAll(/<a xlink:title="(\d+)× /g)].map((m) => Number(m[1]));

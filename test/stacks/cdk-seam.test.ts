@@ -11,7 +11,7 @@ const CDK_IMPORT = /\bfrom\s+['"](cdktf|cdktn)(\/[^'"]*)?['"]|\bimport\(\s*['"](
 
 function sources(dir: string): string[] {
   return readdirSync(join(PROJECT_DIR, dir), { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile() && /\.(ts|mts|mjs|js)$/.test(d.name))
+    .filter((d) => d.isFile() && /\.(ts|mts|mjs|js)$/.test(d.name) && !d.parentPath.includes('node_modules'))
     .map((d) => relative(PROJECT_DIR, join(d.parentPath, d.name)));
 }
 

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PROJECT_DIR } from '../../stacks/project.ts';
 import { startLab, type Lab } from '../../scripts/lab/lab.ts';
 import { labEnvironment, labHosts } from '../../scripts/lab/environment-file.ts';
-import { statFields } from '../../scripts/lab/processes.ts';
+import { statFields } from '../../scripts/system/processes.ts';
 
 // Issue 18, item 9: Terraform SIGKILLed while the reconcile step runs `herd apply`.
 // `cdktf deploy` then prints the outputs and exits 0; `herd deploy` checks the
