@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { PROJECT_DIR } from '../../stacks/project.ts';
 import { quietTerraformEnv } from '../../stacks/terraform-cli.ts';
-import { startLab, type Lab } from '../../scripts/lab/lab.ts';
-import { labEnvironment, labHosts } from '../../scripts/lab/environment-file.ts';
+import { labProject, type LabProject } from './lab-project.ts';
 
 // CDK Terrain's CLI (cdktn-cli 0.24, on the Node.js 22 it needs) drives the
 // same project as cdktf's: it deploys the lab stack from nothing, the stack it
@@ -16,15 +14,14 @@ import { labEnvironment, labHosts } from '../../scripts/lab/environment-file.ts'
 const ENV = 'terrain';
 const NET = 74;
 const TOOLS = join(PROJECT_DIR, 'test', 'cdktn-cli', 'node_modules', '.bin');
-const project = mkdtempSync(join(tmpdir(), 'herd-cdktn-'));
 // Node.js 22 and cdktn first on PATH, as for an operator who moved to them.
 const terrain = quietTerraformEnv({ ...process.env, PATH: `${TOOLS}${delimiter}${process.env['PATH'] ?? ''}` });
-let lab: Lab;
+let copy: LabProject;
 
 const plain = (text: string): string => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = terrain): { status: number | null; out: string } {
-  const r = spawnSync(command, args, { cwd: project, env, encoding: 'utf8' });
+  const r = spawnSync(command, args, { cwd: copy.dir, env, encoding: 'utf8' });
   return { status: r.status, out: plain(`${r.stdout}\n${r.stderr}`) };
 }
 
@@ -32,17 +29,11 @@ beforeAll(async () => {
   if (!existsSync(join(TOOLS, 'cdktn')) || !existsSync(join(TOOLS, 'node'))) {
     throw new Error('cdktn-cli and Node.js 22 are not installed for this test: run `npm ci --prefix test/cdktn-cli` (.ci/run does)');
   }
-  for (const entry of ['bin', 'scripts', 'stacks', 'templates', 'package.json', 'cdktf.json', 'tsconfig.json', 'terraform.rc']) {
-    cpSync(join(PROJECT_DIR, entry), join(project, entry), { recursive: true });
-  }
-  symlinkSync(realpathSync(join(PROJECT_DIR, 'node_modules')), join(project, 'node_modules'));
-  lab = await startLab({ stateDir: join(project, '.herd', 'lab'), hosts: labHosts(ENV, NET, 1, 1) });
-  labEnvironment(ENV, join(project, 'stacks', 'environments'), lab, NET).write({ controlPlanes: 1, workers: 1 });
+  copy = await labProject(ENV, NET, 1);
 }, 120_000);
 
 afterAll(async () => {
-  await lab?.stop();
-  rmSync(project, { recursive: true, force: true });
+  await copy?.stop();
 });
 
 describe('CDK Terrain’s CLI on the lab stack', () => {

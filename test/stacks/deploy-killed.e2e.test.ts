@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PROJECT_DIR } from '../../stacks/project.ts';
-import { startLab, type Lab } from '../../scripts/lab/lab.ts';
-import { labEnvironment, labHosts } from '../../scripts/lab/environment-file.ts';
 import { statFields } from '../../scripts/system/processes.ts';
+import { labProject, type LabProject } from './lab-project.ts';
 
 // Issue 18, item 9: Terraform SIGKILLed while the reconcile step runs `herd apply`.
 // `cdktf deploy` then prints the outputs and exits 0; `herd deploy` checks the
@@ -17,11 +14,10 @@ import { statFields } from '../../scripts/system/processes.ts';
 
 const ENV = 'crash';
 const NET = 73;
-const project = mkdtempSync(join(tmpdir(), 'herd-deploy-killed-'));
-const stateFile = join(project, '.herd', ENV, 'terraform.tfstate');
 const { CHECKPOINT_DISABLE: _checkpoint, ...inherited } = process.env;
-const shellEnv = { ...inherited, TF_CLI_CONFIG_FILE: join(project, 'no-such-terraformrc') };
-let lab: Lab;
+const shellEnv = { ...inherited, TF_CLI_CONFIG_FILE: '/nonexistent/herd-test/terraformrc' };
+let copy: LabProject;
+const stateFile = (): string => join(copy.dir, '.herd', ENV, 'terraform.tfstate');
 
 const plain = (text: string): string => text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
 
@@ -60,7 +56,7 @@ const alive = (pid: number): boolean => statFields(pid) !== undefined && statFie
  * `herd apply` runs; waits for that orphaned `herd apply` to end too.
  */
 async function deployKilledDuringReconcile(command: string, args: string[]): Promise<{ status: number | null; out: string }> {
-  const child = spawn(command, args, { cwd: project, env: shellEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: copy.dir, env: shellEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -83,27 +79,21 @@ async function deployKilledDuringReconcile(command: string, args: string[]): Pro
 
 /** Resources with at least one instance in the state (Terraform records a resource it began to create with none). */
 function recordedAddresses(): string[] {
-  const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { resources: { type: string; name: string; instances: unknown[] }[] };
+  const state = JSON.parse(readFileSync(stateFile(), 'utf8')) as { resources: { type: string; name: string; instances: unknown[] }[] };
   return state.resources.filter((r) => r.instances.length > 0).map((r) => `${r.type}.${r.name}`);
 }
 
 function reconcileStatus(): string | undefined {
-  const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { resources: { name: string; instances: { status?: string }[] }[] };
+  const state = JSON.parse(readFileSync(stateFile(), 'utf8')) as { resources: { name: string; instances: { status?: string }[] }[] };
   return state.resources.find((r) => r.name === 'reconcile')?.instances[0]?.status;
 }
 
 beforeAll(async () => {
-  for (const entry of ['bin', 'scripts', 'stacks', 'templates', 'package.json', 'cdktf.json', 'tsconfig.json', 'terraform.rc']) {
-    cpSync(join(PROJECT_DIR, entry), join(project, entry), { recursive: true });
-  }
-  symlinkSync(realpathSync(join(PROJECT_DIR, 'node_modules')), join(project, 'node_modules'));
-  lab = await startLab({ stateDir: join(project, '.herd', 'lab'), hosts: labHosts(ENV, NET, 1, 1) });
-  labEnvironment(ENV, join(project, 'stacks', 'environments'), lab, NET).write({ controlPlanes: 1, workers: 1 });
+  copy = await labProject(ENV, NET, 1);
 }, 120_000);
 
 afterAll(async () => {
-  await lab?.stop();
-  rmSync(project, { recursive: true, force: true });
+  await copy?.stop();
 });
 
 describe('a deploy whose terraform is SIGKILLed during the reconcile step', () => {
@@ -131,7 +121,7 @@ describe('a deploy whose terraform is SIGKILLed during the reconcile step', () =
 
   it('the next npx herd deploy finishes the work, and one more changes nothing and prints nothing alarming', () => {
     const run = (): { status: number | null; out: string } => {
-      const r = spawnSync('node', ['bin/herd.mjs', 'deploy', ENV, '--auto-approve'], { cwd: project, env: shellEnv, encoding: 'utf8' });
+      const r = spawnSync('node', ['bin/herd.mjs', 'deploy', ENV, '--auto-approve'], { cwd: copy.dir, env: shellEnv, encoding: 'utf8' });
       return { status: r.status, out: plain(`${r.stdout}\n${r.stderr}`) };
     };
     const interrupted = recordedAddresses().includes('terraform_data.reconcile') && reconcileStatus() !== 'tainted';
