@@ -1,4 +1,4 @@
-import { TerraformStack, type ITerraformDependable } from 'cdktf';
+import { TerraformStack, type ITerraformDependable } from './cdk.ts';
 import type { Construct } from 'constructs';
 import { CONTROL_PLANE_POOL, type Cluster } from './topology/topology.ts';
 import type { VsphereInfrastructureSpec } from './environment/schema.ts';

@@ -12,6 +12,9 @@ import { labCommand } from './commands/lab.ts';
 import { resetCommand } from './commands/reset.ts';
 import { teardownBeginsCommand } from './commands/teardown-begins.ts';
 import { locksCommand } from './commands/locks.ts';
+import { deployCommand } from './commands/deploy.ts';
+import { synthCommand } from './commands/synth.ts';
+import { diagramCommand } from './commands/diagram.ts';
 import { preflightCommand } from './commands/preflight.ts';
 import { versionsCommand } from './commands/versions.ts';
 import { runCli } from './run.ts';
@@ -25,6 +28,9 @@ const program = new Command('herd')
   .addCommand(schemaCommand())
   .addCommand(renderCommand())
   .addCommand(peersCommand())
+  .addCommand(diagramCommand())
+  .addCommand(synthCommand())
+  .addCommand(deployCommand())
   .addCommand(preflightCommand())
   .addCommand(planCommand())
   .addCommand(applyCommand())

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { TerraformIterator } from 'cdktf';
+import { TerraformIterator } from '../cdk.ts';
 import { TerraformData } from './terraform-data.ts';
 import { PROJECT_DIR_FROM_STACK } from '../project.ts';
 

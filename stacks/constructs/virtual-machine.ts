@@ -1,4 +1,4 @@
-import { App, TerraformResource, TerraformStack, listMapper } from 'cdktf';
+import { App, TerraformResource, TerraformStack, listMapper } from '../cdk.ts';
 import type { Construct } from 'constructs';
 import {
   VirtualMachine,
