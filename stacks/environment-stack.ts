@@ -8,7 +8,8 @@ import { VsphereConnection } from './constructs/vsphere-connection.ts';
 import { VspherePlacement } from './constructs/vsphere-placement.ts';
 import { VspherePreflight } from './constructs/vsphere-preflight.ts';
 import { VmFolderAndTags } from './constructs/vm-folder-and-tags.ts';
-import { NodeVm } from './constructs/node-vm.ts';
+import { NodeVm, machineSpec } from './constructs/node-vm.ts';
+import { MachineGenerations } from './constructs/machine-generations.ts';
 import { AntiAffinityRule } from './constructs/anti-affinity-rule.ts';
 import { NodeRemovalHook } from './constructs/node-removal-hook.ts';
 import { ClusterReconcile } from './constructs/cluster-reconcile.ts';
@@ -64,6 +65,11 @@ function vsphereMachines(stack: Construct, cluster: Cluster, infra: VsphereInfra
   for (const node of cluster.nodes) {
     machines.set(node.name, new NodeVm(stack, node.name, { environment: cluster.name, node, spec: cluster.spec, infrastructure: infra, placement, inventory }));
   }
+
+  new MachineGenerations(stack, 'machineGenerations', {
+    environment: cluster.name,
+    machines: new Map(cluster.nodes.map((n) => [n.name, { vm: machines.get(n.name)!.machine, spec: machineSpec(n, cluster.spec, infra) }])),
+  });
 
   const computeClusterId = placement.computeClusterId;
   const group = (pool: string): string[] => cluster.nodes.filter((n) => n.pool === pool).map((n) => machines.get(n.name)!.machineId);

@@ -37,7 +37,8 @@ export interface ProvisionOptions {
 }
 
 export interface ProvisionResult {
-  readonly plan: readonly { phase: string; steps: readonly PlannedStep[] }[];
+  /** Each phase's planned steps; `changes` is false for phases that only read (verify). */
+  readonly plan: readonly { phase: string; changes: boolean; steps: readonly PlannedStep[] }[];
   readonly logDir: string;
 }
 
@@ -87,7 +88,14 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
   const credentials = sshCredentials(options.env);
   // A plan only reads; an apply must not interleave with another on the same cluster.
   const warn = (message: string): void => options.console.write(`WARNING: ${message}\n`);
-  const lock = options.dryRun ? undefined : await acquireEnvironmentLock(options.env, { operation: 'apply', timeoutSeconds: options.lockTimeoutSeconds ?? 0, warn });
+  const lock = options.dryRun
+    ? undefined
+    : await acquireEnvironmentLock(options.env, {
+        operation: 'apply',
+        timeoutSeconds: options.lockTimeoutSeconds ?? 0,
+        warn,
+        onShared: (holder) => options.console.write(`herd ${holder.operation} (pid ${holder.pid}) holds the environment's lock and runs this apply as one of its steps\n`),
+      });
   try {
     return await run(options, secrets, credentials);
   } finally {
@@ -134,7 +142,7 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
       }
       options.console.write(`\n${reporter.summary()}`);
     }
-    return { plan: plan.map(({ phase, steps }) => ({ phase: phase.title, steps })), logDir };
+    return { plan: plan.map(({ phase, steps }) => ({ phase: phase.title, changes: phase.changes, steps })), logDir };
   } finally {
     close();
   }

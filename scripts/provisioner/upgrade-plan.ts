@@ -95,9 +95,9 @@ export function workerBatchSize(setting: number | string, poolCount: number): nu
   return Math.max(1, Math.floor((poolCount * Number(setting.replace('%', ''))) / 100));
 }
 
-/** Workers' upgrades in batches: pool by pool in the file's order, each pool's in batches of its batch size. */
-export function workerBatches(ctx: RunContext, upgrades: readonly NodeUpgrade[]): NodeUpgrade[][] {
-  const batches: NodeUpgrade[][] = [];
+/** Workers' upgrades (or replacements) in batches: pool by pool in the file's order, each pool's in batches of its batch size. */
+export function workerBatches<T extends { readonly node: ClusterNode }>(ctx: Pick<RunContext, 'cluster'>, upgrades: readonly T[]): T[][] {
+  const batches: T[][] = [];
   for (const pool of ctx.cluster.spec.workerPools) {
     const size = workerBatchSize(ctx.cluster.spec.upgrade.workerBatchSize, pool.count);
     const inPool = upgrades.filter((u) => u.node.role === 'worker' && u.node.pool === pool.name);
