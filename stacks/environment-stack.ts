@@ -1,6 +1,7 @@
 import { TerraformStack, type ITerraformDependable } from 'cdktf';
 import type { Construct } from 'constructs';
-import { CONTROL_PLANE_POOL, type Cluster } from './topology/topology.ts';
+import { CONTROL_PLANE_POOL, type Cluster, type ClusterNode } from './topology/topology.ts';
+import { availableSurge } from './topology/surge.ts';
 import type { VsphereInfrastructureSpec } from './environment/schema.ts';
 import { controlPlaneAntiAffinity } from './environment/anti-affinity.ts';
 import { desiredStateHash } from './desired-state.ts';
@@ -10,6 +11,7 @@ import { VspherePreflight } from './constructs/vsphere-preflight.ts';
 import { VmFolderAndTags } from './constructs/vm-folder-and-tags.ts';
 import { NodeVm, machineSpec } from './constructs/node-vm.ts';
 import { MachineGenerations } from './constructs/machine-generations.ts';
+import { SurgeMachines } from './constructs/surge-machines.ts';
 import { AntiAffinityRule } from './constructs/anti-affinity-rule.ts';
 import { NodeRemovalHook } from './constructs/node-removal-hook.ts';
 import { ClusterReconcile } from './constructs/cluster-reconcile.ts';
@@ -61,10 +63,11 @@ function vsphereMachines(stack: Construct, cluster: Cluster, infra: VsphereInfra
   const preflight = new VspherePreflight(stack, 'preflight', { cluster });
   const placement = new VspherePlacement(stack, 'placement', { infrastructure: infra });
   const inventory = new VmFolderAndTags(stack, 'inventory', { cluster, infrastructure: infra, datacenterId: placement.datacenterId });
-  const machines = new Map<string, NodeVm>();
-  for (const node of cluster.nodes) {
-    machines.set(node.name, new NodeVm(stack, node.name, { environment: cluster.name, node, spec: cluster.spec, infrastructure: infra, placement, inventory }));
-  }
+  const vm = (node: ClusterNode, count?: number): NodeVm =>
+    new NodeVm(stack, node.name, { environment: cluster.name, node, spec: cluster.spec, infrastructure: infra, placement, inventory, ...(count === undefined ? {} : { count }) });
+  const machines = new Map(cluster.nodes.map((node) => [node.name, vm(node)]));
+  const surge = availableSurge(cluster);
+  if (surge.length > 0) new SurgeMachines(stack, 'surge', { environment: cluster.name, nodes: surge, vm, removalTimeoutSeconds: NODE_REMOVAL_TIMEOUT_SECONDS });
 
   new MachineGenerations(stack, 'machineGenerations', {
     environment: cluster.name,

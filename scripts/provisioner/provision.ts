@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { join } from 'node:path';
 import type { Environment } from '../../stacks/environment/load.ts';
 import { ConfigError, type ConfigIssue } from '../../stacks/environment/errors.ts';
-import { computeCluster } from '../../stacks/topology/topology.ts';
+import { computeCluster, type Cluster } from '../../stacks/topology/topology.ts';
 import { renderCluster } from '../../templates/render.ts';
 import { environmentStateDir } from '../../stacks/project.ts';
 import { connectNodes, sshCredentials, type EnvironmentCredentials } from './connect-hosts.ts';
@@ -34,6 +34,8 @@ export interface ProvisionOptions {
   readonly lockTimeoutSeconds?: number;
   /** Build new nodes on a Kubernetes minor past its end of life (to rehearse an upgrade of a cluster that runs one). */
   readonly allowEndOfLife?: boolean;
+  /** The nodes to bring about, when they are not the environment's own: a roll's surge nodes among them. */
+  readonly cluster?: Cluster;
 }
 
 export interface ProvisionResult {
@@ -105,7 +107,7 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
 
 async function run(options: ProvisionOptions, secrets: Record<string, string>, credentials: EnvironmentCredentials): Promise<ProvisionResult> {
   const { env } = options;
-  const cluster = computeCluster(env);
+  const cluster = options.cluster ?? computeCluster(env);
   const rendered = renderCluster(cluster);
   const redactor = new Redactor();
   for (const value of Object.values(secrets)) redactor.add(value);

@@ -14,6 +14,8 @@ export interface NodeVmProps {
   readonly infrastructure: VsphereInfrastructureSpec;
   readonly placement: VspherePlacement;
   readonly inventory: VmFolderAndTags;
+  /** How many of this VM exist, as an expression: a surge node's exists only while a roll asks for it. */
+  readonly count?: number;
 }
 
 /** Minutes to wait for the guest to report a routable address: a cloud image's first boot grows disks and runs cloud-init. */
@@ -54,6 +56,7 @@ export class NodeVm extends Construct {
     };
 
     this.machine = new VirtualMachine(this, 'machine', {
+      ...(props.count === undefined ? {} : { count: props.count }),
       name: node.name,
       annotation: `herd: ${node.role === 'controlPlane' ? 'control plane' : 'worker'} node of environment ${props.environment}, pool ${node.pool}`,
       resourcePoolId: placement.resourcePoolId,

@@ -39,6 +39,10 @@ describe('the Terraform commands of a roll of prod', () => {
       show: ['terraform', 'show', '-no-color', '-json', 'herd-roll.tfplan'],
       apply: ['terraform', 'apply', '-input=false', '-no-color', 'herd-roll.tfplan'],
     });
+    // While a pool's surge machines exist, every plan keeps them.
+    expect(replaceCommands(['vsphere_virtual_machine.node_prod-general-a-1'], ['general-a']).plan).toEqual([
+      'terraform', 'plan', '-input=false', '-no-color', '-replace=vsphere_virtual_machine.node_prod-general-a-1', '-var=herd_surge=["general-a"]', '-out=herd-roll.tfplan',
+    ]);
     expect(INIT_COMMAND).toEqual(['terraform', 'init', '-input=false', '-no-color']);
     expect(MACHINES_COMMAND).toEqual(['terraform', 'output', '-no-color', '-json', 'machines']);
   });
@@ -76,19 +80,33 @@ describe('the check of a batch’s saved plan', () => {
   ];
 
   it('accepts exactly the replaced VMs, their removal hooks and the reconcile step', () => {
-    expect(unexpectedChanges({ resource_changes: asked }, batch)).toEqual([]);
+    expect(unexpectedChanges({ resource_changes: asked }, { replace: batch })).toEqual([]);
   });
 
   it('names everything else the plan would do, and a VM it would not replace', () => {
     const more = [...asked, change('vsphere_virtual_machine.node_prod-general-a-7', 'create'), change('terraform_data.node_removal["prod-general-a-2"]', 'delete', 'create'), change('vsphere_folder.environment', 'update')];
-    expect(unexpectedChanges({ resource_changes: more }, batch)).toEqual([
+    expect(unexpectedChanges({ resource_changes: more }, { replace: batch })).toEqual([
       'vsphere_virtual_machine.node_prod-general-a-7 (create)',
       'terraform_data.node_removal["prod-general-a-2"] (delete, create)',
       'vsphere_folder.environment (update)',
     ]);
-    expect(unexpectedChanges({ resource_changes: [change('vsphere_virtual_machine.node_prod-general-a-1', 'update')] }, batch)).toEqual([
+    expect(unexpectedChanges({ resource_changes: [change('vsphere_virtual_machine.node_prod-general-a-1', 'update')] }, { replace: batch })).toEqual([
       'vsphere_virtual_machine.node_prod-general-a-1 (update)',
       'vsphere_virtual_machine.node_prod-general-a-1 is not replaced',
     ]);
   });
+
+  it('for surge: exactly the surge machines and their hooks created, or destroyed; none already there is no surprise', () => {
+    const surge = [{ node: 'prod-general-a-surge1', machine: 'vsphere_virtual_machine.node_prod-general-a-surge1' }];
+    const created = [change('vsphere_virtual_machine.node_prod-general-a-surge1[0]', 'create'), change('terraform_data.surge_removal["prod-general-a-surge1"]', 'create')];
+    expect(unexpectedChanges({ resource_changes: created }, { create: surge })).toEqual([]);
+    expect(unexpectedChanges({ resource_changes: [] }, { create: surge })).toEqual([]);
+    expect(unexpectedChanges({ resource_changes: created }, { destroy: surge })).toEqual([
+      'vsphere_virtual_machine.node_prod-general-a-surge1[0] (create)',
+      'terraform_data.surge_removal["prod-general-a-surge1"] (create)',
+    ]);
+    // A surge step never reruns the reconcile step.
+    expect(unexpectedChanges({ resource_changes: [...created, change('terraform_data.reconcile', 'delete', 'create')] }, { create: surge })).toEqual(['terraform_data.reconcile (delete, create)']);
+  });
 });
+

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseNetwork } from '../../stacks/environment/net.ts';
 import type { Cluster, ClusterNode } from '../../stacks/topology/topology.ts';
+import { availableSurge } from '../../stacks/topology/surge.ts';
 import { decodeBase64, exampleCluster, resource, synthJson, type Json } from './synth.ts';
 
 // The vSphere provider cannot be downloaded here, so `terraform plan` cannot
@@ -33,9 +34,9 @@ describe.each(['dev', 'prod'])('the %s stack', (name) => {
   if (infra.type !== 'vsphere') throw new Error(`${name} is not a vSphere example`);
   const prefix = parseNetwork(cluster.spec.network.cidr).prefix;
 
-  it('has one VM per node and no other', () => {
+  it('has one VM per node and no other, besides the surge machines of herd roll --surge', () => {
     const vms = Object.keys((json['resource'] as Record<string, Json>)['vsphere_virtual_machine']!);
-    expect(vms.sort()).toEqual(cluster.nodes.map((n) => `node_${n.name}`).sort());
+    expect(vms.sort()).toEqual([...cluster.nodes, ...availableSurge(cluster)].map((n) => `node_${n.name}`).sort());
   });
 
   it('puts every VM in the environment folder under infrastructure.folder', () => {

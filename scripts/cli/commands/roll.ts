@@ -13,6 +13,11 @@ function seconds(value: string): number {
   return n;
 }
 
+function waitSeconds(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number of seconds');
+  return Number(value);
+}
+
 /** The options `herd roll` and `herd node replace` share: how a machine is replaced, how long each step may take. */
 export function withReplaceOptions(command: Command): Command {
   return command
@@ -23,7 +28,7 @@ export function withReplaceOptions(command: Command): Command {
     )
     .option('--reimage-timeout <seconds>', 'how long re-imaging one host may take, until it answers over SSH', seconds, DEFAULT_REIMAGE_SECONDS)
     .option('--ready-timeout <seconds>', 'how long a node that joined again may take to be Ready (and etcd whole, for a control plane) before the roll stops', seconds, DEFAULT_READY_SECONDS)
-    .option('--lock-timeout <seconds>', 'wait this long for another herd run on the environment to finish, instead of failing at once', (v) => Number(v), 0);
+    .option('--lock-timeout <seconds>', 'wait this long for another herd run on the environment to finish, instead of failing at once', waitSeconds, 0);
 }
 
 interface ReplaceFlags {
@@ -58,8 +63,12 @@ export function rollCommand(): Command {
     )
     .argument('<env>', 'environment name')
     .addOption(new Option('--pool <name>', 'only this pool (cp: the control planes); repeat for several').argParser((v: string, prev: string[] = []) => [...prev, v]))
-    .option('--all', 'vSphere: every node in scope, not only those whose VM was built otherwise than the file says now');
-  return withReplaceOptions(command).action(async (envName: string, flags: ReplaceFlags & { pool?: string[]; all?: boolean }, self: Command) => {
-    await roll(rollOptions(envName, self, flags, { operation: 'roll', scope: { pools: flags.pool ?? [], nodes: [] }, all: flags.all === true }));
+    .option('--all', 'vSphere: every node in scope, not only those whose VM was built otherwise than the file says now')
+    .option(
+      '--surge',
+      "vSphere: before a pool's first node leaves, add as many temporary workers as one batch takes away (at the top of the pool's address block), and remove them once the pool is rolled, so that the pool never serves with fewer nodes than its count",
+    );
+  return withReplaceOptions(command).action(async (envName: string, flags: ReplaceFlags & { pool?: string[]; all?: boolean; surge?: boolean }, self: Command) => {
+    await roll({ ...rollOptions(envName, self, flags, { operation: 'roll', scope: { pools: flags.pool ?? [], nodes: [] }, all: flags.all === true }), surge: flags.surge === true });
   });
 }

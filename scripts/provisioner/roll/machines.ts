@@ -8,8 +8,8 @@ import type { RollRecord } from './progress.ts';
  * over SSH when `replace` returns.
  */
 export interface MachineReplacer {
-  /** What the plan says this step does for a batch, one line per command or wait. */
-  describe(batch: readonly ClusterNode[]): string[];
+  /** What the plan says this step does for a batch, one line per command or wait (`surge`: the pools whose surge machines exist meanwhile). */
+  describe(batch: readonly ClusterNode[], surge?: readonly string[]): string[];
   /** Read-only, before any node of the batch leaves: whatever would refuse the replacement refuses here. */
   prepare(batch: readonly ClusterNode[]): Promise<void>;
   replace(batch: readonly ClusterNode[], record: RollRecord): Promise<void>;

@@ -27,6 +27,9 @@ export interface NodeProgress {
   readonly oldHostKeys?: readonly string[];
 }
 
+/** Where a pool's surge machines are (herd roll --surge): being added, up and joined, being removed, gone. */
+export type SurgeStep = 'adding' | 'up' | 'removing' | 'gone';
+
 /** One roll (or node replacement) of an environment, as `.herd/<env>/roll.json` records it. */
 export interface RollProgress {
   readonly version: 1;
@@ -38,6 +41,8 @@ export interface RollProgress {
   /** Node names, batch by batch, in the order they leave. */
   readonly batches: readonly (readonly string[])[];
   readonly nodes: Readonly<Record<string, NodeProgress>>;
+  /** Per pool rolled with surge. */
+  readonly surge?: Readonly<Record<string, SurgeStep>>;
 }
 
 export const progressFile = (env: string): string => join(environmentStateDir(env), 'roll.json');
@@ -82,6 +87,16 @@ export class RollRecord {
     const nodes = { ...this.#progress.nodes, [name]: { ...this.node(name), ...extra, step, at: new Date().toISOString() } };
     this.#progress = { ...this.#progress, nodes };
     this.#write();
+  }
+
+  surgeStep(pool: string, step: SurgeStep): void {
+    this.#progress = { ...this.#progress, surge: { ...this.#progress.surge, [pool]: step } };
+    this.#write();
+  }
+
+  /** Pools whose surge machines exist (or may, half-way through adding or removing them). */
+  get surgeUp(): string[] {
+    return Object.entries(this.#progress.surge ?? {}).filter(([, step]) => step !== 'gone').map(([pool]) => pool);
   }
 
   finish(): void {

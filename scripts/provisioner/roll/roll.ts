@@ -22,6 +22,7 @@ import type { RollRun } from './run.ts';
 import { nodesInScope, rollBatches, type RollScope } from './scope.ts';
 import { SynthesizedStack, stackDirOf } from './stack.ts';
 import { TerraformMachines } from './terraform.ts';
+import { addSurge, removeSurge, surgeFor } from './surge.ts';
 
 export interface RollOptions {
   readonly env: Environment;
@@ -39,12 +40,14 @@ export interface RollOptions {
   readonly console: Console;
   /** vSphere: the synthesized stack (default cdktf.out/stacks/<env> of the project). */
   readonly stackDir?: string;
+  /** vSphere: each pool gets a batch's worth of temporary machines before its first node leaves (stacks/topology/surge.ts). */
+  readonly surge?: boolean;
 }
 
 /** The command as the operator types it to start, or finish, this roll; an unfinished roll is resumed only by the same one. */
-export function rollCommandLine(options: Pick<RollOptions, 'env' | 'operation' | 'scope' | 'all'>): string {
+export function rollCommandLine(options: Pick<RollOptions, 'env' | 'operation' | 'scope' | 'all' | 'surge'>): string {
   if (options.operation === 'node replace') return `herd node replace ${options.env.name} ${options.scope.nodes.join(' ')}`;
-  return ['herd roll', options.env.name, ...options.scope.pools.map((p) => `--pool ${p}`), ...(options.all ? ['--all'] : [])].join(' ');
+  return ['herd roll', options.env.name, ...options.scope.pools.map((p) => `--pool ${p}`), ...(options.all ? ['--all'] : []), ...(options.surge === true ? ['--surge'] : [])].join(' ');
 }
 
 const STEP_WORDS: Record<NodeStep, string> = {
@@ -89,19 +92,28 @@ export async function roll(options: RollOptions): Promise<void> {
         : new ReimageHosts(env, credentials, reporter, options.reimage);
     const unfinished = unfinishedRoll(env.name, commandLine);
     const batches = unfinished !== undefined ? batchesOf(cluster, unfinished) : rollBatches(cluster, await chosen(options, cluster, machines, reporter));
-    printPlan(reporter, commandLine, batches, unfinished, machines, cluster);
+    const surge = surgePlan(options, cluster, machines, batches);
+    if (machines instanceof TerraformMachines && unfinished !== undefined) machines.setSurge(Object.entries(unfinished.surge ?? {}).filter(([, step]) => step !== 'gone').map(([pool]) => pool));
+    printPlan(reporter, commandLine, batches, unfinished, machines, cluster, surge);
     if (options.dryRun || batches.length === 0) return;
 
     const nodes = batches.flat();
     const inHand = new Set(nodes.filter((n) => unfinished !== undefined && !['waiting', 'done'].includes(unfinished.nodes[n.name]?.step ?? 'waiting')).map((n) => n.name));
     const remaining = nodes.filter((n) => unfinished?.nodes[n.name]?.step !== 'done');
     const base = { env, cluster, rendered, credentials, reporter, console: options.console, readyTimeoutSeconds: options.readyTimeoutSeconds };
+    // The first batch's new machines are planned (and refused, if the stack would change more) before anything else.
+    const first = batches.find((b) => b.some((n) => unfinished?.nodes[n.name]?.step !== 'done')) ?? [];
+    await machines.prepare(first.filter((n) => !reached(unfinished?.nodes[n.name]?.step ?? 'waiting', 'replaced')));
     await checkBeforeRoll(base, commandLine, remaining, inHand);
     const record = unfinished !== undefined ? new RollRecord(unfinished) : RollRecord.start(env.name, commandLine, batches.map((b) => b.map((n) => n.name)));
     const run: RollRun = { ...base, record, machines };
     for (const [index, batch] of batches.entries()) {
       try {
+        const pool = surge?.pools.get(batch[0]!.pool);
+        if (pool !== undefined && surge !== undefined && ['adding', undefined].includes(record.progress.surge?.[batch[0]!.pool])) await addSurge(run, surge.machines, batch[0]!.pool, pool);
         await rollBatch(run, batch, index, batches.length);
+        const lastOfPool = batches[index + 1]?.[0]?.pool !== batch[0]!.pool;
+        if (pool !== undefined && surge !== undefined && lastOfPool && record.progress.surge?.[batch[0]!.pool] !== 'gone') await removeSurge(run, surge.machines, batch[0]!.pool, pool);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         throw new Error(`${message}\nThe roll stopped at batch ${index + 1} of ${batches.length} (${batch.map((n) => n.name).join(', ')}); its progress is in ${progressFile(env.name)}. Fix the cause, then run \`${commandLine}\` again: it resumes there.`);
@@ -113,6 +125,14 @@ export async function roll(options: RollOptions): Promise<void> {
     unshare?.();
     await lock?.release();
   }
+}
+
+/** With --surge: each worker pool the roll takes, with its surge nodes (refused where a pool cannot have them). */
+function surgePlan(options: RollOptions, cluster: Cluster, machines: MachineReplacer, batches: readonly ClusterNode[][]): { machines: TerraformMachines; pools: Map<string, readonly ClusterNode[]> } | undefined {
+  if (options.surge !== true) return undefined;
+  if (!(machines instanceof TerraformMachines)) throw new RefusedError('--surge adds machines, which herd can do only on vSphere: static hosts exist before herd, and their number is what the file lists');
+  const pools = [...new Set(batches.flat().filter((n) => n.role === 'worker').map((n) => n.pool))];
+  return { machines, pools: surgeFor(cluster, pools) };
 }
 
 /** The roll a previous run left unfinished, if any; one started by another command must be finished by that command first. */
@@ -147,7 +167,15 @@ async function chosen(options: RollOptions, cluster: Cluster, machines: MachineR
   return outOfDate.map((o) => o.node);
 }
 
-function printPlan(reporter: Reporter, commandLine: string, batches: readonly ClusterNode[][], unfinished: RollProgress | undefined, machines: MachineReplacer, cluster: Cluster): void {
+function printPlan(
+  reporter: Reporter,
+  commandLine: string,
+  batches: readonly ClusterNode[][],
+  unfinished: RollProgress | undefined,
+  machines: MachineReplacer,
+  cluster: Cluster,
+  surge: ReturnType<typeof surgePlan>,
+): void {
   reporter.phase(`Plan: ${commandLine}${unfinished === undefined ? '' : ` (resumes the run started ${unfinished.startedAt})`}`);
   if (batches.length === 0) {
     reporter.info(undefined, 'no changes: every node in scope runs on a machine as the environment says');
@@ -156,9 +184,19 @@ function printPlan(reporter: Reporter, commandLine: string, batches: readonly Cl
   const drain = cluster.spec.upgrade.drainTimeoutSeconds;
   reporter.info(undefined, `  ${batches.flat().length} node(s) in ${batches.length} batch(es); each: drain (PodDisruptionBudgets respected, up to ${drain} s), remove from the cluster (and etcd, quorum checked), reset, a new machine, join, uncordon when Ready; the next batch leaves only then`);
   for (const [index, batch] of batches.entries()) {
+    const pool = batch[0]!.pool;
+    const surgeNodes = surge?.pools.get(pool);
+    if (surgeNodes !== undefined && batches[index - 1]?.[0]?.pool !== pool) {
+      reporter.info(undefined, `  before pool ${pool}'s first batch: add its surge node${surgeNodes.length === 1 ? '' : 's'} ${surgeNodes.map((n) => `${n.name} (${n.address})`).join(', ')}, join, uncordon when Ready`);
+      for (const line of surge!.machines.describeSurge([pool])) reporter.info(undefined, `    ${line}`);
+    }
     reporter.info(undefined, `  batch ${index + 1} of ${batches.length}: ${batch.map((n) => `${n.name} (${STEP_WORDS[unfinished?.nodes[n.name]?.step ?? 'waiting']})`).join(', ')}`);
     const todo = batch.filter((n) => !reached(unfinished?.nodes[n.name]?.step ?? 'waiting', 'replaced'));
-    if (todo.length > 0) for (const line of machines.describe(todo)) reporter.info(undefined, `    ${line}`);
+    if (todo.length > 0) for (const line of machines.describe(todo, surgeNodes === undefined ? [] : [pool])) reporter.info(undefined, `    ${line}`);
+    if (surgeNodes !== undefined && batches[index + 1]?.[0]?.pool !== pool) {
+      reporter.info(undefined, `  after pool ${pool}'s last batch: its surge node${surgeNodes.length === 1 ? '' : 's'} leave (drain, remove, reset), then`);
+      for (const line of surge!.machines.describeSurge([])) reporter.info(undefined, `    ${line}`);
+    }
   }
 }
 
