@@ -32,6 +32,8 @@ export interface PlannedStep {
   readonly forNodes?: readonly string[];
   /** Steps of a phase that runs in batches: each batch finishes before the next starts. */
   readonly batch?: number;
+  /** The facts the step was chosen from, in the operator's words (herd plan --json shows them). */
+  readonly because?: string;
 }
 
 /**

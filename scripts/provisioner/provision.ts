@@ -20,6 +20,7 @@ import { applyCalico } from './phases/apply-calico.ts';
 import { verify } from './phases/verify.ts';
 import { readClusterView } from './cluster-view.ts';
 import { spaceProblems } from './space.ts';
+import { planDocument, type PlanDocument } from './plan-document.ts';
 import { acquireEnvironmentLock } from './locks/environment-lock.ts';
 import { PG_CONN_STR, pgConnectionSecrets } from './locks/pg-lock.ts';
 import { NothingChangedError } from './refused.ts';
@@ -41,6 +42,8 @@ export interface ProvisionOptions {
 export interface ProvisionResult {
   /** Each phase's planned steps; `changes` is false for phases that only read (verify). */
   readonly plan: readonly { phase: string; changes: boolean; steps: readonly PlannedStep[] }[];
+  /** The plan as herd plan --json prints it. */
+  readonly document: PlanDocument;
   readonly logDir: string;
 }
 
@@ -133,6 +136,7 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
     const phases = PHASES(options.verifyTimeoutMs ?? 300_000);
     const plan = phases.map((phase) => ({ phase, steps: phase.plan(ctx) }));
     printPlan(reporter, plan);
+    const document = planDocument(ctx, plan, env.warnings);
     // A full disk is known now, not half-way through, after other hosts have changed.
     const short = spaceProblems(ctx, plan);
     if (short.length > 0) throw new HostsNotSuitableError(short);
@@ -144,7 +148,7 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
       }
       options.console.write(`\n${reporter.summary()}`);
     }
-    return { plan: plan.map(({ phase, steps }) => ({ phase: phase.title, changes: phase.changes, steps })), logDir };
+    return { plan: plan.map(({ phase, steps }) => ({ phase: phase.title, changes: phase.changes, steps })), document, logDir };
   } finally {
     close();
   }

@@ -93,6 +93,7 @@ describe('herd reset', () => {
 
 describe('herd plan before it connects', () => {
   /** `herd plan lab` on a copy of the lab environment with these ssh settings, without an ssh-agent. */
+  // herd plan exits 1 on any error, as terraform plan -detailed-exitcode does; the message says nothing was changed.
   function planWithSsh(ssh: Record<string, unknown>): { status: number | null; stdout: string; stderr: string; file: string } {
     const dir = mkdtempSync(join(tmpdir(), 'herd-ssh-'));
     copyFileSync(join(DEFAULT_ENVIRONMENTS_DIR, '_defaults.yaml'), join(dir, '_defaults.yaml'));
@@ -107,7 +108,7 @@ describe('herd plan before it connects', () => {
 
   it('refuses ssh.agent without SSH_AUTH_SOCK, naming the file and path, and contacts no host', () => {
     const r = planWithSsh({ agent: true });
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${r.file}:`);
     expect(r.stderr).toContain('ssh.agent: is true but SSH_AUTH_SOCK is not set');
     expect(r.stdout).toBe('');
@@ -115,7 +116,7 @@ describe('herd plan before it connects', () => {
 
   it('refuses a private key file it cannot read, naming the file and path, and contacts no host', () => {
     const r = planWithSsh({ agent: false, privateKeyFile: '/nonexistent/id_ed25519' });
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1);
     expect(r.stderr).toContain('ssh.privateKeyFile: cannot read the private key /nonexistent/id_ed25519: ENOENT');
     expect(r.stdout).toBe('');
   });

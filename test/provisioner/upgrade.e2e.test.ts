@@ -74,7 +74,7 @@ describe('upgrading a 1 + 1 cluster from 1.34 and containerd 1.7 to 1.37 and con
   it('refuses a new cluster on 1.34, naming its end of life and what to choose, before touching a host', async () => {
     marks.mark();
     const r = await herd(args('plan'));
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1);
     expect(r.stderr).toContain(
       `${join(env.dir, `${ENV}.yaml`)}: kubernetes.version: no node runs Kubernetes yet, so this is a new cluster, and Kubernetes 1.34 reached its end of life on 2026-10-27: herd builds new clusters on 1.37, 1.36, 1.35; set 1.36.4 (with containerd 2.3.5), or pass --allow-end-of-life to rehearse an upgrade from 1.34`,
     );
@@ -116,7 +116,7 @@ describe('upgrading a 1 + 1 cluster from 1.34 and containerd 1.7 to 1.37 and con
     expect(skip.stderr).toContain(`kubernetes.version: ${newest('1.36')} is 2 minor versions above the ${FROM} that ${allHosts.join(', ')} run; kubeadm upgrades one minor at a time: set 1.35.x, then ${newest('1.36')}, applying each in turn`);
     writeVersions(newest('1.36'), CONTAINERD_FROM);
     const old = await herd(args('plan'));
-    expect(old.status).toBe(2);
+    expect(old.status).toBe(1);
     expect(old.stderr).toContain(`containerd.version: Kubernetes 1.36 does not run on containerd ${CONTAINERD_FROM}; it needs 2.0.4 or a later 2.x: upgrade containerd first, on the Kubernetes minor you run now`);
     expect(mutatingSinceMark()).toEqual([]);
   }, 60_000);

@@ -216,10 +216,10 @@ describe('credentials and TLS', () => {
 });
 
 describe('what the preflight is not', () => {
-  it('a vCenter that does not answer is a failure to check (exit 1), not a finding', () => {
+  it('a vCenter that does not answer stops it before anything is touched (exit 2), saying what to check', () => {
     const r = preflight('away', (env) => (env['infrastructure']['server'] = '127.44.0.9'));
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('herd: connect ECONNREFUSED 127.44.0.9:443');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^herd: cannot reach vCenter: .*ECONNREFUSED 127\.44\.0\.9:443.*\. Check infrastructure\.server \(or VSPHERE_SERVER\), that vCenter answers on port 443, and firewalls between here and it\. Nothing was created\.\n$/);
   });
 
   it('static hosts have nothing to check', () => {

@@ -61,9 +61,15 @@ export const applyCalico: Phase = {
   changes: true,
   plan: (ctx) => {
     const host = issuingControlPlane(ctx).name;
-    if (factsOf(ctx, host).applied.get(CLUSTER_STEP) !== clusterHash(ctx)) return [{ host, step: `run ${SCRIPTS.applyCalico}` }];
+    if (factsOf(ctx, host).applied.get(CLUSTER_STEP) !== clusterHash(ctx)) {
+      const because = factsOf(ctx, host).applied.has(CLUSTER_STEP)
+        ? `Calico's resources or a BGP password changed since they were last applied from ${host}`
+        : `${host} has not applied Calico's resources yet`;
+      return [{ host, step: `run ${SCRIPTS.applyCalico}`, because }];
+    }
     const nodes = changedNodes(ctx, host);
-    return nodes.length === 0 ? [] : [{ host, step: `run ${SCRIPTS.applyCalico} ${nodes.join(' ')}`, forNodes: nodes }];
+    const because = `these nodes' own objects are new or changed, or their Node objects were registered anew: ${nodes.join(', ')}`;
+    return nodes.length === 0 ? [] : [{ host, step: `run ${SCRIPTS.applyCalico} ${nodes.join(' ')}`, forNodes: nodes, because }];
   },
   spaceNeeded: (ctx) => uploadNeeds([...calicoClusterFiles(ctx.rendered), ...calicoNodeFiles(ctx.rendered).values()]),
   run: (ctx, steps) =>

@@ -19,7 +19,7 @@ export const initControlPlane: Phase = {
           `herd will not initialise a second cluster beside it. Reset the control planes (\`herd reset ${ctx.env.name}\`) to start anew, or bring back a control plane the cluster still has.`,
       );
     }
-    return [{ host: ctx.rendered.cluster.firstControlPlane, step: `run ${SCRIPTS.initControlPlane} (kubeadm init)` }];
+    return [{ host: ctx.rendered.cluster.firstControlPlane, step: `run ${SCRIPTS.initControlPlane} (kubeadm init)`, because: 'no control plane serves the API yet (none has admin.conf and a kube-apiserver manifest)' }];
   },
   spaceNeeded: () => [{ path: '/var/lib', mib: CONTROL_PLANE_IMAGES_MIB, why: "the control plane's images and etcd's data" }],
   run: (ctx, steps) =>

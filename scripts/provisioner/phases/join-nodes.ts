@@ -50,7 +50,12 @@ function joinPhase(title: string, role: JoinRole, nodesOf: (ctx: RunContext) => 
   return {
     title,
     changes: true,
-    plan: (ctx) => joining(ctx, nodesOf(ctx)).map((j) => ({ host: j.node.name, step: stepText(j.membership, script, issuingControlPlane(ctx).name) })),
+    plan: (ctx) =>
+      joining(ctx, nodesOf(ctx)).map((j) => ({
+        host: j.node.name,
+        step: stepText(j.membership, script, issuingControlPlane(ctx).name),
+        because: 'reason' in j.membership ? j.membership.reason : 'it has not joined (no kubelet.conf), and the cluster has no member of its name',
+      })),
     spaceNeeded: () => [
       role === 'control-plane'
         ? { path: '/var/lib', mib: CONTROL_PLANE_IMAGES_MIB, why: "the control plane's images and etcd's data" }

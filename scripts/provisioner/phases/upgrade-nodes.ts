@@ -48,7 +48,12 @@ async function withDrainer(ctx: RunContext, act: (drainer: RemoteHost, byName: M
 
 function step(ctx: RunContext, u: NodeUpgrade, batch?: { index: number; of: number }): PlannedStep {
   const what = describeUpgrade(u, ctx.cluster.spec.kubernetes.version);
-  return batch === undefined ? { host: u.node.name, step: what } : { host: u.node.name, step: `batch ${batch.index + 1} of ${batch.of}: ${what}`, batch: batch.index };
+  const because = [
+    ...(u.kubernetes !== undefined ? [`it runs kubelet ${u.kubernetes.from}, the environment wants ${u.kubernetes.to}`] : []),
+    ...(u.containerd !== undefined ? [`it runs containerd ${u.containerd.from}, the environment wants ${u.containerd.to}`] : []),
+    ...(u.resuming ? ['a run that began its upgrade stopped before it was done'] : []),
+  ].join('; ');
+  return batch === undefined ? { host: u.node.name, step: what, because } : { host: u.node.name, step: `batch ${batch.index + 1} of ${batch.of}: ${what}`, batch: batch.index, because };
 }
 
 /** Control planes first, one at a time, so that etcd and the API never lose more than one member. */
