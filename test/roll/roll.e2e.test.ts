@@ -91,11 +91,22 @@ afterAll(async () => {
 });
 
 describe('herd node replace on static hosts', () => {
-  it('drains the worker, removes it, has its host re-imaged, joins the new machine and uncordons it once Ready', async () => {
+  it('drains the worker, removes and resets it, waits for the operator to re-image its host (the old machine refused meanwhile), joins the new one and uncordons it once Ready', async () => {
     const before = { key: lab.hostKey(WORKER(1)), uid: lab.clusterState()!.nodes[WORKER(1)]!.uid };
     mark();
-    const r = await herd(args('node', 'replace', ENV, WORKER(1), '--reimage-command', REIMAGE(), '--ready-timeout', '60'));
+    const replaced = herd(args('node', 'replace', ENV, WORKER(1), '--ready-timeout', '60'));
+    // The operator re-images the host once herd has reset it, while herd waits for a new host key.
+    const deadline = Date.now() + 60_000;
+    while (!sinceMark(WORKER(1)).some((e) => e.command === 'kubeadm' && e.argv[0] === 'reset' && e.exit === 0)) {
+      if (Date.now() > deadline) throw new Error('herd did not reset the worker');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 3_000));
+    await lab.rebuild(WORKER(1));
+    const r = await replaced;
     expect(r.status, output(r)).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`\\[${WORKER(1)}\\] waiting up to 1800 s for ${WORKER(1)} \\(127\\.${NET}\\.0\\.16\\) to answer with a new host key`));
+    expect(r.stdout).toContain(`[${WORKER(1)}] waiting for the new machine: ${WORKER(1)} (127.${NET}.0.16:22): still the machine that left (its host key did not change)`);
     expect(lab.hostKey(WORKER(1))).not.toBe(before.key);
     const state = lab.clusterState()!;
     expect(state.nodes[WORKER(1)]?.uid).not.toBe(before.uid);

@@ -92,13 +92,15 @@ export class ServingControlPlane {
  * What keeps etcd from being whole: every control plane of the environment a
  * member, every member healthy, no member that is not one of them. Undefined
  * when it is whole, which the roll requires before each control plane leaves
- * and after each returns.
+ * and after each returns. `tolerated` members may be unhealthy: a control
+ * plane herd node replace is about to take out because it is broken.
  */
-export function etcdProblem(members: readonly EtcdMember[], controlPlanes: readonly string[]): string | undefined {
+export function etcdProblem(members: readonly EtcdMember[], controlPlanes: readonly string[], tolerated: readonly string[] = []): string | undefined {
   const names = members.map((m) => m.name || `${m.id} (never started)`);
   const missing = controlPlanes.filter((cp) => !members.some((m) => m.name === cp));
   const strangers = members.filter((m) => !controlPlanes.includes(m.name)).map((m) => m.name || `${m.id} (never started)`);
-  const unhealthy = members.filter((m) => !m.healthy && controlPlanes.includes(m.name)).map((m) => m.name);
+  // A member being replaced because it is broken (herd node replace) may be unhealthy: it is about to leave.
+  const unhealthy = members.filter((m) => !m.healthy && controlPlanes.includes(m.name) && !tolerated.includes(m.name)).map((m) => m.name);
   if (missing.length === 0 && strangers.length === 0 && unhealthy.length === 0) return undefined;
   const healthy = members.filter((m) => m.healthy).length;
   return [

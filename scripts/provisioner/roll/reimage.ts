@@ -59,7 +59,7 @@ export class ReimageHosts implements MachineReplacer {
       await awaitNewMachine(this.env, node, this.credentials, this.reporter, { timeoutSeconds: remaining(started, timeoutSeconds) });
       return;
     }
-    this.reporter.info(node.name, `re-image ${node.name} (${node.address}) now, under the same name and address: herd waits up to ${timeoutSeconds} s for it to answer with a new host key`);
+    this.reporter.info(node.name, `waiting up to ${timeoutSeconds} s for ${node.name} (${node.address}) to answer with a new host key: re-image it now under the same name and address, if that is not done yet`);
     await awaitNewMachine(this.env, node, this.credentials, this.reporter, { refuseKeys: oldKeys, timeoutSeconds });
   }
 

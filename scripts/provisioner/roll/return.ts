@@ -27,11 +27,11 @@ export async function bringBack(run: RollRun, node: ClusterNode): Promise<void> 
 }
 
 /** etcd with every control plane as a healthy member, waited for up to the ready timeout (a member that just joined takes a moment). */
-export async function etcdWhole(run: RollRun, cp: ServingControlPlane, when: string): Promise<void> {
+export async function etcdWhole(run: RollRun, cp: ServingControlPlane, when: string, tolerated: readonly string[] = []): Promise<void> {
   const controlPlanes = run.cluster.controlPlanes.map((n) => n.name);
   const deadline = Date.now() + run.readyTimeoutSeconds * 1000;
   for (;;) {
-    const problem = etcdProblem(await cp.etcd(), controlPlanes);
+    const problem = etcdProblem(await cp.etcd(), controlPlanes, tolerated);
     if (problem === undefined) {
       run.reporter.info(cp.name, `etcd ${when}: ${controlPlanes.length} healthy members (${controlPlanes.join(', ')})`);
       return;

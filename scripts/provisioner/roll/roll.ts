@@ -100,7 +100,8 @@ export async function roll(options: RollOptions): Promise<void> {
     const nodes = batches.flat();
     const inHand = new Set(nodes.filter((n) => unfinished !== undefined && !['waiting', 'done'].includes(unfinished.nodes[n.name]?.step ?? 'waiting')).map((n) => n.name));
     const remaining = nodes.filter((n) => unfinished?.nodes[n.name]?.step !== 'done');
-    const base = { env, cluster, rendered, credentials, reporter, console: options.console, readyTimeoutSeconds: options.readyTimeoutSeconds };
+    const tolerated = new Set(options.operation === 'node replace' ? options.scope.nodes : []);
+    const base = { env, cluster, rendered, credentials, reporter, console: options.console, readyTimeoutSeconds: options.readyTimeoutSeconds, tolerated };
     // The first batch's new machines are planned (and refused, if the stack would change more) before anything else.
     const first = batches.find((b) => b.some((n) => unfinished?.nodes[n.name]?.step !== 'done')) ?? [];
     await machines.prepare(first.filter((n) => !reached(unfinished?.nodes[n.name]?.step ?? 'waiting', 'replaced')));
@@ -214,7 +215,7 @@ async function rollBatch(run: RollRun, batch: readonly ClusterNode[], index: num
   if (firstToLeave !== undefined) {
     const cp = await ServingControlPlane.connect(run.env, run.cluster, run.rendered, run.credentials, run.reporter, firstToLeave.name);
     try {
-      await etcdWhole(run, cp, `before ${firstToLeave.name} leaves`);
+      await etcdWhole(run, cp, `before ${firstToLeave.name} leaves`, [...run.tolerated]);
     } finally {
       cp.close();
     }

@@ -18,4 +18,10 @@ export interface RollRun {
   readonly record: RollRecord;
   /** How long a node that joined again may take to be Ready (and etcd whole) before the roll stops. */
   readonly readyTimeoutSeconds: number;
+  /**
+   * Nodes that may be broken when the roll starts (not Ready, unreachable,
+   * re-imaged already, their etcd member unhealthy): the one node herd node
+   * replace is asked to replace. Every other node must be healthy.
+   */
+  readonly tolerated: ReadonlySet<string>;
 }
