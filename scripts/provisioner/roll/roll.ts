@@ -22,7 +22,7 @@ import type { RollRun } from './run.ts';
 import { nodesInScope, rollBatches, type RollScope } from './scope.ts';
 import { SynthesizedStack, stackDirOf } from './stack.ts';
 import { TerraformMachines } from './terraform.ts';
-import { addSurge, removeSurge, surgeFor } from './surge.ts';
+import { surgeAround, surgeFor, type SurgePlan } from './surge.ts';
 
 export interface RollOptions {
   readonly env: Environment;
@@ -110,11 +110,7 @@ export async function roll(options: RollOptions): Promise<void> {
     const run: RollRun = { ...base, record, machines };
     for (const [index, batch] of batches.entries()) {
       try {
-        const pool = surge?.pools.get(batch[0]!.pool);
-        if (pool !== undefined && surge !== undefined && ['adding', undefined].includes(record.progress.surge?.[batch[0]!.pool])) await addSurge(run, surge.machines, batch[0]!.pool, pool);
-        await rollBatch(run, batch, index, batches.length);
-        const lastOfPool = batches[index + 1]?.[0]?.pool !== batch[0]!.pool;
-        if (pool !== undefined && surge !== undefined && lastOfPool && record.progress.surge?.[batch[0]!.pool] !== 'gone') await removeSurge(run, surge.machines, batch[0]!.pool, pool);
+        await surgeAround(run, surge, batches, index, () => rollBatch(run, batch, index, batches.length));
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         throw new Error(`${message}\nThe roll stopped at batch ${index + 1} of ${batches.length} (${batch.map((n) => n.name).join(', ')}); its progress is in ${progressFile(env.name)}. Fix the cause, then run \`${commandLine}\` again: it resumes there.`);
@@ -129,7 +125,7 @@ export async function roll(options: RollOptions): Promise<void> {
 }
 
 /** With --surge: each worker pool the roll takes, with its surge nodes (refused where a pool cannot have them). */
-function surgePlan(options: RollOptions, cluster: Cluster, machines: MachineReplacer, batches: readonly ClusterNode[][]): { machines: TerraformMachines; pools: Map<string, readonly ClusterNode[]> } | undefined {
+function surgePlan(options: RollOptions, cluster: Cluster, machines: MachineReplacer, batches: readonly ClusterNode[][]): SurgePlan | undefined {
   if (options.surge !== true) return undefined;
   if (!(machines instanceof TerraformMachines)) throw new RefusedError('--surge adds machines, which herd can do only on vSphere: static hosts exist before herd, and their number is what the file lists');
   const pools = [...new Set(batches.flat().filter((n) => n.role === 'worker').map((n) => n.pool))];
@@ -175,7 +171,7 @@ function printPlan(
   unfinished: RollProgress | undefined,
   machines: MachineReplacer,
   cluster: Cluster,
-  surge: ReturnType<typeof surgePlan>,
+  surge: SurgePlan | undefined,
 ): void {
   reporter.phase(`Plan: ${commandLine}${unfinished === undefined ? '' : ` (resumes the run started ${unfinished.startedAt})`}`);
   if (batches.length === 0) {

@@ -9,6 +9,27 @@ import type { RollRun } from './run.ts';
 import { bringBack } from './return.ts';
 import type { TerraformMachines } from './terraform.ts';
 
+/** A roll's surge: the pools it adds machines to, with their surge nodes, and the Terraform that adds them. */
+export interface SurgePlan {
+  readonly machines: TerraformMachines;
+  readonly pools: ReadonlyMap<string, readonly ClusterNode[]>;
+}
+
+/**
+ * One batch of a roll with surge: the pool's surge machines added before its
+ * first batch (or finished being added, on a resumed roll), removed after its
+ * last one.
+ */
+export async function surgeAround(run: RollRun, surge: SurgePlan | undefined, batches: readonly (readonly ClusterNode[])[], index: number, act: () => Promise<void>): Promise<void> {
+  const pool = batches[index]![0]!.pool;
+  const nodes = surge?.pools.get(pool);
+  if (surge === undefined || nodes === undefined) return act();
+  const step = (): string | undefined => run.record.progress.surge?.[pool];
+  if (step() === undefined || step() === 'adding') await addSurge(run, surge.machines, pool, nodes);
+  await act();
+  if (batches[index + 1]?.[0]?.pool !== pool && step() !== 'gone') await removeSurge(run, surge.machines, pool, nodes);
+}
+
 /**
  * The surge nodes of each pool a roll takes, or a refusal naming why a pool
  * cannot have them: no room at the top of its address block, or a BGP peer
@@ -42,7 +63,7 @@ export function surgeFor(cluster: Cluster, pools: readonly string[]): Map<string
  * Terraform (the variable herd_surge names the pool), joined (herd apply of
  * the cluster with them), Ready and schedulable.
  */
-export async function addSurge(run: RollRun, machines: TerraformMachines, pool: string, nodes: readonly ClusterNode[]): Promise<void> {
+async function addSurge(run: RollRun, machines: TerraformMachines, pool: string, nodes: readonly ClusterNode[]): Promise<void> {
   run.reporter.phase(`Surge for pool ${pool}: ${nodes.map((n) => `${n.name} (${n.address})`).join(', ')}, before its first node leaves`);
   run.record.surgeStep(pool, 'adding');
   await machines.changeSurge([...new Set([...run.record.surgeUp, pool])], { create: nodes });
@@ -52,7 +73,7 @@ export async function addSurge(run: RollRun, machines: TerraformMachines, pool: 
 }
 
 /** Once the pool's last node is back: its surge nodes leave the cluster as any node does, then Terraform destroys their machines. */
-export async function removeSurge(run: RollRun, machines: TerraformMachines, pool: string, nodes: readonly ClusterNode[]): Promise<void> {
+async function removeSurge(run: RollRun, machines: TerraformMachines, pool: string, nodes: readonly ClusterNode[]): Promise<void> {
   run.reporter.phase(`Surge for pool ${pool}: the pool is rolled, ${nodes.map((n) => n.name).join(', ')} leave${nodes.length === 1 ? 's' : ''}`);
   run.record.surgeStep(pool, 'removing');
   for (const node of nodes) await leave(run, node);
