@@ -64,6 +64,7 @@ function writeEnvironment(template: string, workers = 1): void {
     upgrade: { drainTimeoutSeconds: 30 },
     ssh: {
       user: lab.user,
+      agent: false,
       privateKeyFile: lab.keyFile,
       knownHostsFile: join(root, 'known_hosts'),
       authorizedKeys: [readFileSync(`${lab.keyFile}.pub`, 'utf8').trim()],
