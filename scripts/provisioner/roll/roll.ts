@@ -73,9 +73,14 @@ const STEP_WORDS: Record<NodeStep, string> = {
  */
 export async function roll(options: RollOptions): Promise<void> {
   const { env } = options;
+  const cluster = computeCluster(env);
+  // What the command line asks is checked first, before secrets, keys or any host.
+  nodesInScope(cluster, options.scope);
+  if (options.surge === true && env.spec.infrastructure.type !== 'vsphere') {
+    throw new RefusedError('--surge adds machines, which herd can do only on vSphere: static hosts exist before herd, and their number is what the file lists');
+  }
   const secrets = readSecrets(env);
   const credentials = sshCredentials(env);
-  const cluster = computeCluster(env);
   const rendered = renderCluster(cluster);
   const redactor = new Redactor();
   for (const value of Object.values(secrets)) redactor.add(value);
@@ -126,8 +131,7 @@ export async function roll(options: RollOptions): Promise<void> {
 
 /** With --surge: each worker pool the roll takes, with its surge nodes (refused where a pool cannot have them). */
 function surgePlan(options: RollOptions, cluster: Cluster, machines: MachineReplacer, batches: readonly ClusterNode[][]): SurgePlan | undefined {
-  if (options.surge !== true) return undefined;
-  if (!(machines instanceof TerraformMachines)) throw new RefusedError('--surge adds machines, which herd can do only on vSphere: static hosts exist before herd, and their number is what the file lists');
+  if (options.surge !== true || !(machines instanceof TerraformMachines)) return undefined;
   const pools = [...new Set(batches.flat().filter((n) => n.role === 'worker').map((n) => n.pool))];
   return { machines, pools: surgeFor(cluster, pools) };
 }
