@@ -3,7 +3,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'cdktf';
+import { App } from '../stacks/cdk.ts';
 import { stringify } from 'yaml';
 import { loadEnvironment } from '../stacks/environment/load.ts';
 import { computeCluster } from '../stacks/topology/topology.ts';

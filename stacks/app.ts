@@ -1,4 +1,4 @@
-import { App } from 'cdktf';
+import { App } from './cdk.ts';
 import { listEnvironments, loadEnvironmentByName, DEFAULT_ENVIRONMENTS_DIR } from './environment/load.ts';
 import { computeCluster } from './topology/topology.ts';
 import { EnvironmentStack } from './environment-stack.ts';

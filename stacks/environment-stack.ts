@@ -1,4 +1,4 @@
-import { TerraformStack, type ITerraformDependable } from 'cdktf';
+import { TerraformStack, type ITerraformDependable } from './cdk.ts';
 import type { Construct } from 'constructs';
 import { CONTROL_PLANE_POOL, type Cluster, type ClusterNode } from './topology/topology.ts';
 import { availableSurge } from './topology/surge.ts';

@@ -13,6 +13,9 @@ import { resetCommand } from './commands/reset.ts';
 import { rollCommand } from './commands/roll.ts';
 import { teardownBeginsCommand } from './commands/teardown-begins.ts';
 import { locksCommand } from './commands/locks.ts';
+import { deployCommand } from './commands/deploy.ts';
+import { synthCommand } from './commands/synth.ts';
+import { diagramCommand } from './commands/diagram.ts';
 import { preflightCommand } from './commands/preflight.ts';
 import { versionsCommand } from './commands/versions.ts';
 import { runCli } from './run.ts';
@@ -26,6 +29,9 @@ const program = new Command('herd')
   .addCommand(schemaCommand())
   .addCommand(renderCommand())
   .addCommand(peersCommand())
+  .addCommand(diagramCommand())
+  .addCommand(synthCommand())
+  .addCommand(deployCommand())
   .addCommand(preflightCommand())
   .addCommand(planCommand())
   .addCommand(applyCommand())

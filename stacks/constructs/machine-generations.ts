@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformOutput, TerraformStack } from '../cdk.ts';
 import type { VirtualMachine } from '@cdktf/provider-vsphere/lib/virtual-machine/index.js';
 import { MACHINE_SPEC_KEY, escapeTemplate } from './node-vm.ts';
 

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { TerraformOutput } from 'cdktf';
+import { TerraformOutput } from '../cdk.ts';
 import type { Cluster } from '../topology/topology.ts';
 
 export interface ClusterOutputsProps {

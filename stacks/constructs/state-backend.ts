@@ -1,4 +1,4 @@
-import { LocalBackend, TerraformBackend, type TerraformRemoteState } from 'cdktf';
+import { LocalBackend, TerraformBackend, type TerraformRemoteState } from '../cdk.ts';
 import type { Construct } from 'constructs';
 import type { StateSpec } from '../environment/schema.ts';
 import { environmentStateDirFromStack } from '../project.ts';

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { TerraformVariable, Token } from 'cdktf';
+import { TerraformVariable, Token } from '../cdk.ts';
 import type { ClusterNode } from '../topology/topology.ts';
 import type { NodeVm } from './node-vm.ts';
 import { NodeRemovalHook } from './node-removal-hook.ts';

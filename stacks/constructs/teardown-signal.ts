@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import type { ITerraformDependable } from 'cdktf';
+import type { ITerraformDependable } from '../cdk.ts';
 import { TerraformData } from './terraform-data.ts';
 import { PROJECT_DIR_FROM_STACK } from '../project.ts';
 

@@ -1,4 +1,4 @@
-import { TerraformResource, anyToHclTerraform, anyToTerraform, hashMapper, hashMapperHcl, type LocalExecProvisioner, type TerraformMetaArguments } from 'cdktf';
+import { TerraformResource, anyToHclTerraform, anyToTerraform, hashMapper, hashMapperHcl, type LocalExecProvisioner, type TerraformMetaArguments } from '../cdk.ts';
 import type { Construct } from 'constructs';
 
 /** A local-exec provisioner with Terraform's on_failure, which cdktf's type leaves out. */

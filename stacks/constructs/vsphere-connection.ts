@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { TerraformStack } from 'cdktf';
+import { TerraformStack } from '../cdk.ts';
 import { VsphereProvider, type VsphereProviderConfig } from '@cdktf/provider-vsphere/lib/provider/index.js';
 import type { VsphereInfrastructureSpec } from '../environment/schema.ts';
 

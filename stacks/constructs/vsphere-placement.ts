@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Fn, Token, type IResolvable } from 'cdktf';
+import { Fn, Token, type IResolvable } from '../cdk.ts';
 import { DataVsphereDatacenter } from '@cdktf/provider-vsphere/lib/data-vsphere-datacenter/index.js';
 import { DataVsphereComputeCluster } from '@cdktf/provider-vsphere/lib/data-vsphere-compute-cluster/index.js';
 import { DataVsphereResourcePool } from '@cdktf/provider-vsphere/lib/data-vsphere-resource-pool/index.js';

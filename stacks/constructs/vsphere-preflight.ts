@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
-import { TerraformResource } from 'cdktf';
+import { TerraformResource } from '../cdk.ts';
 import type { IConstruct } from 'constructs';
 import { TerraformData } from './terraform-data.ts';
 import { PROJECT_DIR_FROM_STACK } from '../project.ts';

@@ -75,6 +75,7 @@ describe('the check of a batch’s saved plan', () => {
     change('vsphere_virtual_machine.node_prod-general-a-1', 'delete', 'create'),
     change('terraform_data.node_removal["prod-general-a-1"]', 'delete', 'create'),
     change('terraform_data.reconcile', 'delete', 'create'),
+    change('terraform_data.reconciled', 'delete', 'create'),
     change('vsphere_virtual_machine.node_prod-general-a-2', 'no-op'),
     change('data.vsphere_datacenter.datacenter', 'read'),
   ];

@@ -93,7 +93,7 @@ describe('deploying the lab stack', () => {
     expect(r.status, r.out).toBe(0);
     expect(r.out).toContain('terraform_data.reconcile (local-exec): [lab-cp-1] init: run init-control-plane.sh (kubeadm init) ok');
     expect(r.out).toContain('[lab-cp-1] verify: check the API, nodes Ready, BGP sessions Established (read-only) ok');
-    expect(r.out).toContain('Apply complete! Resources: 5 added, 0 changed, 0 destroyed.');
+    expect(r.out).toContain('Apply complete! Resources: 6 added, 0 changed, 0 destroyed.');
     expect(Object.keys(lab.clusterState()?.nodes ?? {}).sort()).toEqual(['lab-cp-1', 'lab-worker-1', 'lab-worker-2']);
     expect(existsSync(state)).toBe(true);
     expect(knownAddresses().sort()).toEqual(['127.10.0.11', '127.10.1.11', '127.10.1.12', '192.0.2.10']);
@@ -113,7 +113,7 @@ describe('deploying the lab stack', () => {
     expect(r.out).toContain('[lab-worker-2] dropped 1 known_hosts entry for 127.10.1.12');
     expect(r.out).toContain('[lab-cp-1] lab-worker-2 drained and deleted');
     expect(r.out).toContain('==> Connect to 2 hosts');
-    expect(r.out).toContain('Apply complete! Resources: 1 added, 0 changed, 2 destroyed.');
+    expect(r.out).toContain('Apply complete! Resources: 2 added, 0 changed, 3 destroyed.');
     expect(knownAddresses()).not.toContain('127.10.1.12');
   }, 120_000);
 
@@ -123,7 +123,7 @@ describe('deploying the lab stack', () => {
     const r = terraform('apply', '-auto-approve', '-input=false');
     expect(r.status, r.out).toBe(0);
     expect(r.out).toContain('[lab-worker-2] first contact: recorded host key SHA256:');
-    expect(r.out).toContain('Apply complete! Resources: 2 added, 0 changed, 1 destroyed.');
+    expect(r.out).toContain('Apply complete! Resources: 3 added, 0 changed, 2 destroyed.');
     expect(r.out).not.toContain('herd node remove');
   }, 120_000);
 
@@ -132,7 +132,7 @@ describe('deploying the lab stack', () => {
     expect(r.status, r.out).toBe(0);
     for (const node of ['lab-cp-1', 'lab-worker-1', 'lab-worker-2']) expect(r.out).toContain(`[${node}] reset`);
     for (const address of ['127.10.0.11', '127.10.1.11', '127.10.1.12']) expect(r.out).toContain(`dropped 1 known_hosts entry for ${address}`);
-    expect(r.out).toContain('Destroy complete! Resources: 5 destroyed.');
+    expect(r.out).toContain('Destroy complete! Resources: 6 destroyed.');
     expect(knownAddresses()).toEqual(['192.0.2.10']);
   }, 60_000);
 

@@ -78,7 +78,7 @@ async function storedState(): Promise<{ serial: number; resources: string[]; tex
   }
 }
 
-const RESOURCES = ['terraform_data.node_removal', 'terraform_data.reconcile', 'terraform_data.teardown'];
+const RESOURCES = ['terraform_data.node_removal', 'terraform_data.reconcile', 'terraform_data.reconciled', 'terraform_data.teardown'];
 
 beforeAll(async () => {
   server = await startPostgres({ address: '127.60.0.1', port: 55432, password: CANARY });
@@ -125,7 +125,7 @@ describe('state in PostgreSQL, shared by two checkouts', () => {
     const runs = await Promise.all([apply('a'), apply('b')]);
     const [winner, loser] = runs[0]!.status === 0 ? runs : [runs[1]!, runs[0]!];
     expect(winner!.status, winner!.out).toBe(0);
-    expect(winner!.out).toContain('Apply complete! Resources: 1 added, 0 changed, 1 destroyed.');
+    expect(winner!.out).toContain('Apply complete! Resources: 2 added, 0 changed, 2 destroyed.');
     expect(loser!.status).toBe(1);
     // Terraform's pg backend keeps no lock record: its "Lock Info" is the refused run's own, not the holder's.
     expect(loser!.out).toMatch(/Error acquiring the state lock[\s\S]*Error message: (Workspace is already locked|Cannot lock workspace; already locked for workspace creation): default/);

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'cdktf';
+import { App } from '../../stacks/cdk.ts';
 import { EnvironmentStack } from '../../stacks/environment-stack.ts';
 import { loadEnvironmentByName } from '../../stacks/environment/load.ts';
 import type { EnvironmentSpec } from '../../stacks/environment/schema.ts';

@@ -61,7 +61,8 @@ export interface ExpectedChanges {
   readonly destroy?: readonly PlannedMachine[];
 }
 
-const RECONCILE = 'terraform_data.reconcile';
+/** The reconcile step, and its record that it finished (cluster-reconcile.ts): a replaced machine reruns both. */
+const RECONCILE = ['terraform_data.reconcile', 'terraform_data.reconciled'];
 const same = (actions: readonly string[], wanted: readonly string[]): boolean => actions.length === wanted.length && wanted.every((a) => actions.includes(a));
 
 /**
@@ -78,7 +79,8 @@ export function unexpectedChanges(plan: { readonly resource_changes?: readonly P
   const rules = new Map<string, (actions: readonly string[]) => boolean>();
   const replaced = (actions: readonly string[]): boolean => same(actions, ['delete', 'create']);
   for (const { node, machine } of expected.replace ?? []) {
-    rules.set(machine, replaced).set(`terraform_data.node_removal["${node}"]`, replaced).set(RECONCILE, () => true);
+    rules.set(machine, replaced).set(`terraform_data.node_removal["${node}"]`, replaced);
+    for (const step of RECONCILE) rules.set(step, () => true);
   }
   for (const [list, action] of [[expected.create, 'create'], [expected.destroy, 'delete']] as const) {
     for (const { node, machine } of list ?? []) {

@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { PROJECT_DIR } from '../../stacks/project.ts';
+import { TERRAFORM_CLI_CONFIG_FILE } from '../../stacks/terraform-cli.ts';
+import { RefusedError } from '../provisioner/refused.ts';
+
+/**
+ * The CDK command-line tools that can drive herd's app (docs/deploying.md,
+ * "Which CDK"): CDK for Terraform's last release, and CDK Terrain, its
+ * maintained continuation, which reads the same cdktf.json, cdktf.out/ and
+ * CDKTF_* variables. Each runs on a different range of Node.js.
+ */
+export const CDK_CLIS = {
+  cdktf: { package: 'cdktf-cli@0.21.0', minNode: [20, 0], note: 'archived; does not start on Node.js 24 or later (no node-pty build)' },
+  cdktn: { package: 'cdktn-cli@0.24.0', minNode: [22, 19], note: 'maintained' },
+} as const;
+
+export type CdkCliName = keyof typeof CDK_CLIS;
+
+export interface CdkCli {
+  readonly name: CdkCliName;
+  readonly path: string;
+}
+
+function onPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
+  return (env['PATH'] ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command)).find((p) => existsSync(p));
+}
+
+function installed(name: CdkCliName, env: NodeJS.ProcessEnv): string | undefined {
+  const local = join(PROJECT_DIR, 'node_modules', '.bin', name);
+  return existsSync(local) ? local : onPath(name, env);
+}
+
+function nodeAtLeast([major, minor]: readonly [number, number], version: string): boolean {
+  const [m = 0, n = 0] = version.replace(/^v/, '').split('.').map(Number);
+  return m > major || (m === major && n >= minor);
+}
+
+/**
+ * The CLI to deploy with: the one asked for, or CDK Terrain's where it is
+ * installed and this Node.js runs it, else cdktf's. Refused before anything
+ * runs when the chosen one is missing or cannot run on this Node.js.
+ */
+export function chooseCdkCli(wanted: CdkCliName | undefined, env: NodeJS.ProcessEnv = process.env, nodeVersion: string = process.version): CdkCli {
+  const runs = (name: CdkCliName): boolean => nodeAtLeast(CDK_CLIS[name].minNode, nodeVersion);
+  const name: CdkCliName = wanted ?? (installed('cdktn', env) !== undefined && runs('cdktn') ? 'cdktn' : 'cdktf');
+  const { package: pkg, minNode } = CDK_CLIS[name];
+  if (!runs(name)) {
+    throw new RefusedError(`${pkg} needs Node.js ${minNode.join('.')} or later; this is Node.js ${nodeVersion.replace(/^v/, '')}. Use --cli ${name === 'cdktn' ? 'cdktf' : 'cdktn'}, or a newer Node.js.`);
+  }
+  const path = installed(name, env);
+  if (path === undefined) throw new RefusedError(`${name} is not installed: run \`npm install --save-dev --save-exact ${pkg}\` in ${PROJECT_DIR}`);
+  return { name, path };
+}
+
+/**
+ * The environment herd runs the CDK CLI and Terraform in: no checkpoint calls
+ * (cdktf's and Terraform's version and telemetry checks, which print network
+ * errors offline), and a Terraform CLI configuration that exists. An operator's
+ * own configuration (provider mirrors, credentials) is kept; herd's quiet
+ * terraform.rc stands in only where none is found, or where TF_CLI_CONFIG_FILE
+ * names a file that does not exist, which Terraform warns about on every run.
+ */
+export function deployEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const configured = base['TF_CLI_CONFIG_FILE'];
+  const own = configured !== undefined && configured !== '' ? existsSync(configured) : existsSync(join(base['HOME'] ?? homedir(), '.terraformrc'));
+  return { ...base, CHECKPOINT_DISABLE: '1', ...(own ? {} : { TF_CLI_CONFIG_FILE: TERRAFORM_CLI_CONFIG_FILE }) };
+}
