@@ -13,6 +13,7 @@ export {
   TerraformOutput,
   TerraformResource,
   TerraformStack,
+  TerraformVariable,
   Token,
   anyToHclTerraform,
   anyToTerraform,

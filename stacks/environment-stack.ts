@@ -1,6 +1,7 @@
 import { TerraformStack, type ITerraformDependable } from './cdk.ts';
 import type { Construct } from 'constructs';
-import { CONTROL_PLANE_POOL, type Cluster } from './topology/topology.ts';
+import { CONTROL_PLANE_POOL, type Cluster, type ClusterNode } from './topology/topology.ts';
+import { availableSurge } from './topology/surge.ts';
 import type { VsphereInfrastructureSpec } from './environment/schema.ts';
 import { controlPlaneAntiAffinity } from './environment/anti-affinity.ts';
 import { desiredStateHash } from './desired-state.ts';
@@ -8,7 +9,9 @@ import { VsphereConnection } from './constructs/vsphere-connection.ts';
 import { VspherePlacement } from './constructs/vsphere-placement.ts';
 import { VspherePreflight } from './constructs/vsphere-preflight.ts';
 import { VmFolderAndTags } from './constructs/vm-folder-and-tags.ts';
-import { NodeVm } from './constructs/node-vm.ts';
+import { NodeVm, machineSpec } from './constructs/node-vm.ts';
+import { MachineGenerations } from './constructs/machine-generations.ts';
+import { SurgeMachines } from './constructs/surge-machines.ts';
 import { AntiAffinityRule } from './constructs/anti-affinity-rule.ts';
 import { NodeRemovalHook } from './constructs/node-removal-hook.ts';
 import { ClusterReconcile } from './constructs/cluster-reconcile.ts';
@@ -71,10 +74,16 @@ function vsphereMachines(stack: Construct, cluster: Cluster, infra: VsphereInfra
   const preflight = new VspherePreflight(stack, 'preflight', { cluster });
   const placement = new VspherePlacement(stack, 'placement', { infrastructure: infra });
   const inventory = new VmFolderAndTags(stack, 'inventory', { cluster, infrastructure: infra, datacenterId: placement.datacenterId });
-  const machines = new Map<string, NodeVm>();
-  for (const node of cluster.nodes) {
-    machines.set(node.name, new NodeVm(stack, node.name, { environment: cluster.name, node, spec: cluster.spec, infrastructure: infra, placement, inventory }));
-  }
+  const vm = (node: ClusterNode, count?: number): NodeVm =>
+    new NodeVm(stack, node.name, { environment: cluster.name, node, spec: cluster.spec, infrastructure: infra, placement, inventory, ...(count === undefined ? {} : { count }) });
+  const machines = new Map(cluster.nodes.map((node) => [node.name, vm(node)]));
+  const surge = availableSurge(cluster);
+  if (surge.length > 0) new SurgeMachines(stack, 'surge', { environment: cluster.name, nodes: surge, vm, removalTimeoutSeconds: NODE_REMOVAL_TIMEOUT_SECONDS });
+
+  new MachineGenerations(stack, 'machineGenerations', {
+    environment: cluster.name,
+    machines: new Map(cluster.nodes.map((n) => [n.name, { vm: machines.get(n.name)!.machine, spec: machineSpec(n, cluster.spec, infra) }])),
+  });
 
   const computeClusterId = placement.computeClusterId;
   const group = (pool: string): string[] => cluster.nodes.filter((n) => n.pool === pool).map((n) => machines.get(n.name)!.machineId);

@@ -10,6 +10,7 @@ import { kubeconfigCommand } from './commands/kubeconfig.ts';
 import { nodeCommand } from './commands/node.ts';
 import { labCommand } from './commands/lab.ts';
 import { resetCommand } from './commands/reset.ts';
+import { rollCommand } from './commands/roll.ts';
 import { teardownBeginsCommand } from './commands/teardown-begins.ts';
 import { locksCommand } from './commands/locks.ts';
 import { deployCommand } from './commands/deploy.ts';
@@ -35,6 +36,7 @@ const program = new Command('herd')
   .addCommand(planCommand())
   .addCommand(applyCommand())
   .addCommand(nodeCommand())
+  .addCommand(rollCommand())
   .addCommand(resetCommand())
   .addCommand(teardownBeginsCommand())
   .addCommand(locksCommand())

@@ -18,6 +18,7 @@
  *   await lab.setFault('cp-1', { kind: 'fail', command: 'kubeadm join', exitCode: 1 });
  *   lab.journal('cp-1');      // JournalEntry[]: every simulated call on that host
  *   lab.clusterState();       // ClusterState: nodes, tokens (digests), applied resources, etcd members
+ *   await lab.rebuild('cp-1'); // the same name and address, an empty disk and a new host key
  *   await lab.stop();
  *
  * Hosts behind a bastion (`isolated`): the hosts run in a network namespace
@@ -55,7 +56,7 @@ import { LabPaths } from './paths.ts';
 import { findSandboxProcesses, isRunning, killAndWait, type HostProcess } from './processes.ts';
 import { probeSsh, type SshProbe } from './probe.ts';
 import { createNetwork, deleteNetwork, isolatedNetworkOf, networkExists, type IsolatedNetwork } from './network.ts';
-import { hostExec, launchHost, prepareBaseSeed, type ExecResult, type HostNetwork, type SandboxContext } from './sandbox.ts';
+import { hostExec, launchHost, prepareBaseSeed, writeWorldWritable, type ExecResult, type HostNetwork, type SandboxContext } from './sandbox.ts';
 import { relays, startRelay, stopRelays, type LatencyRelay } from './latency.ts';
 import { checkUserName } from './users.ts';
 
@@ -348,6 +349,29 @@ export async function stopLab(stateDir: string): Promise<void> {
   }
 }
 
+/**
+ * Starts one host of the lab afresh, as a machine re-imaged under the same
+ * name and address: a new overlay (an empty disk), a new host key and
+ * machine ID, no faults. The cluster forgets the kubelet it ran there. Its
+ * journal is kept: it is the lab's record of what was called on that host,
+ * not part of the machine.
+ */
+export async function rebuildLabHost(stateDir: string, name: string, startTimeoutMs = 30_000): Promise<LabHost> {
+  requireRoot();
+  const paths = new LabPaths(stateDir);
+  const file = readLabFile(paths);
+  const host = file?.hosts.find((h) => h.name === name);
+  if (file === undefined || host === undefined) throw new Error(`no lab host named "${name}" in ${paths.stateDir}`);
+  const proc = readProcess(paths, name);
+  if (proc !== undefined) await killAndWait([proc.pid, proc.initPid]);
+  const journal = existsSync(paths.journalFile(name)) ? readFileSync(paths.journalFile(name), 'utf8') : '';
+  forgetHostMachine(paths.clusterDir, name);
+  const ctx: SandboxContext = { paths, user: file.user, publicKey: ensureKeyPair(file.keyFile).publicKey };
+  await launchHost(ctx, { name, address: host.address, user: file.user }, startTimeoutMs, hostNetwork(paths, host));
+  writeWorldWritable(paths.journalFile(name), journal);
+  return openLab(stateDir).host(name);
+}
+
 /** Each host of the lab in stateDir: its process, and whether its sshd answers. */
 export async function labStatus(stateDir: string): Promise<HostStatus[]> {
   const paths = new LabPaths(stateDir);
@@ -403,6 +427,11 @@ export class Lab {
 
   stop(): Promise<void> {
     return stopLab(this.stateDir);
+  }
+
+  /** Starts the host afresh under its name and address, as a re-imaged machine (rebuildLabHost). */
+  async rebuild(name: string): Promise<LabHost> {
+    return rebuildLabHost(this.stateDir, name);
   }
 
   #faultTarget(name: string): FaultTarget {

@@ -61,6 +61,8 @@ export function sshCredentials(env: Environment): EnvironmentCredentials {
 export interface ConnectOptions {
   readonly onFirstContact: (host: string, fingerprint: string) => void;
   readonly limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Refuses a node's key before known_hosts is consulted (a roll waiting for a re-imaged host refuses the old machine's key). */
+  readonly screenHostKey?: (keyBlob: Buffer) => string | undefined;
 }
 
 /**
@@ -78,9 +80,11 @@ export async function connectAll(
     endpoint: { name: `bastion ${ssh.bastion.host}`, host: ssh.bastion.host, port: ssh.bastion.port, user: ssh.bastion.user },
     credentials: credentials.bastion,
   };
+  const trust = trustOnFirstUse(knownHostsPath(env), env.name, (endpoint, fp) => options.onFirstContact(endpoint.name, fp));
+  const screen = options.screenHostKey;
   const dialer = new Dialer(
     {
-      checkHostKey: trustOnFirstUse(knownHostsPath(env), env.name, (endpoint, fp) => options.onFirstContact(endpoint.name, fp)),
+      checkHostKey: screen === undefined ? trust : async (endpoint, blob) => screen(blob) ?? trust(endpoint, blob),
       connectTimeoutMs: ssh.connectTimeoutSeconds * 1000,
       attempts: 3,
       backoffMs: 1000,

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { join } from 'node:path';
 import type { Environment } from '../../stacks/environment/load.ts';
 import { ConfigError, type ConfigIssue } from '../../stacks/environment/errors.ts';
-import { computeCluster } from '../../stacks/topology/topology.ts';
+import { computeCluster, type Cluster } from '../../stacks/topology/topology.ts';
 import { renderCluster } from '../../templates/render.ts';
 import { environmentStateDir } from '../../stacks/project.ts';
 import { sshCredentials, type EnvironmentCredentials } from './connect-hosts.ts';
@@ -42,10 +42,13 @@ export interface ProvisionOptions {
    * others as it left them (converged.ts). What `cdktf deploy` runs.
    */
   readonly onlyChanged?: boolean;
+  /** The nodes to bring about, when they are not the environment's own: a roll's surge nodes among them. */
+  readonly cluster?: Cluster;
 }
 
 export interface ProvisionResult {
-  readonly plan: readonly { phase: string; steps: readonly PlannedStep[] }[];
+  /** Each phase's planned steps; `changes` is false for phases that only read (verify). */
+  readonly plan: readonly { phase: string; changes: boolean; steps: readonly PlannedStep[] }[];
   /** The plan as herd plan --json prints it. */
   readonly document: PlanDocument;
   readonly logDir: string;
@@ -92,7 +95,14 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
   const credentials = sshCredentials(options.env);
   // A plan only reads; an apply must not interleave with another on the same cluster.
   const warn = (message: string): void => options.console.write(`WARNING: ${message}\n`);
-  const lock = options.dryRun ? undefined : await acquireEnvironmentLock(options.env, { operation: 'apply', timeoutSeconds: options.lockTimeoutSeconds ?? 0, warn });
+  const lock = options.dryRun
+    ? undefined
+    : await acquireEnvironmentLock(options.env, {
+        operation: 'apply',
+        timeoutSeconds: options.lockTimeoutSeconds ?? 0,
+        warn,
+        onShared: (holder) => options.console.write(`herd ${holder.operation} (pid ${holder.pid}) holds the environment's lock and runs this apply as one of its steps\n`),
+      });
   try {
     return await run(options, secrets, credentials);
   } finally {
@@ -102,7 +112,7 @@ export async function provision(options: ProvisionOptions): Promise<ProvisionRes
 
 async function run(options: ProvisionOptions, secrets: Record<string, string>, credentials: EnvironmentCredentials): Promise<ProvisionResult> {
   const { env } = options;
-  const cluster = computeCluster(env);
+  const cluster = options.cluster ?? computeCluster(env);
   const rendered = renderCluster(cluster);
   const redactor = new Redactor();
   for (const value of Object.values(secrets)) redactor.add(value);
@@ -135,7 +145,7 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
       if (ctx.verified !== undefined) await recordConverged(ctx, ctx.verified.nodes);
       options.console.write(`\n${reporter.summary()}`);
     }
-    return { plan: plan.map(({ phase, steps }) => ({ phase: phase.title, steps })), document, logDir };
+    return { plan: plan.map(({ phase, steps }) => ({ phase: phase.title, changes: phase.changes, steps })), document, logDir };
   } finally {
     close();
     reporter.writeRoundTrips();

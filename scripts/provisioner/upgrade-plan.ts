@@ -1,6 +1,7 @@
 import type { ConfigIssue } from '../../stacks/environment/errors.ts';
 import { compareVersions, containerdConfigFormat, containerdLines, defaultVersions, kubernetesMinorInfo, minorOf, newClusterMinors } from '../../stacks/versions/table.ts';
 import type { ClusterNode } from '../../stacks/topology/topology.ts';
+import { workerBatchSize } from '../../stacks/topology/batches.ts';
 import { containerdView } from '../../templates/containerd-view.ts';
 import { kubernetesView } from '../../templates/kubernetes-view.ts';
 import type { RunContext } from './context.ts';
@@ -89,15 +90,11 @@ export function pendingUpgrades(ctx: RunContext): NodeUpgrade[] {
   return upgrades;
 }
 
-/** How many of a pool's workers are upgraded at once: the count, or the percentage of the pool rounded down, at least one. */
-export function workerBatchSize(setting: number | string, poolCount: number): number {
-  if (typeof setting === 'number') return setting;
-  return Math.max(1, Math.floor((poolCount * Number(setting.replace('%', ''))) / 100));
-}
+export { workerBatchSize };
 
-/** Workers' upgrades in batches: pool by pool in the file's order, each pool's in batches of its batch size. */
-export function workerBatches(ctx: RunContext, upgrades: readonly NodeUpgrade[]): NodeUpgrade[][] {
-  const batches: NodeUpgrade[][] = [];
+/** Workers' upgrades (or replacements) in batches: pool by pool in the file's order, each pool's in batches of its batch size. */
+export function workerBatches<T extends { readonly node: ClusterNode }>(ctx: Pick<RunContext, 'cluster'>, upgrades: readonly T[]): T[][] {
+  const batches: T[][] = [];
   for (const pool of ctx.cluster.spec.workerPools) {
     const size = workerBatchSize(ctx.cluster.spec.upgrade.workerBatchSize, pool.count);
     const inPool = upgrades.filter((u) => u.node.role === 'worker' && u.node.pool === pool.name);

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { TerraformIterator } from '../cdk.ts';
+import { TerraformIterator, Token, type ITerraformDependable } from '../cdk.ts';
 import { TerraformData } from './terraform-data.ts';
 import { PROJECT_DIR_FROM_STACK } from '../project.ts';
 
@@ -12,6 +12,7 @@ export interface NodeIdentity {
    * the reference makes Terraform destroy the hook before the VM.
    */
   readonly machineId?: string;
+  readonly pool?: string;
 }
 
 export interface NodeRemovalHookProps {
@@ -19,6 +20,11 @@ export interface NodeRemovalHookProps {
   readonly nodes: readonly NodeIdentity[];
   /** Seconds `herd node remove` may take, once it is this node's turn, before it gives up on an unreachable node. */
   readonly timeoutSeconds: number;
+  /** The resource's name in the plan; `node_removal` unless said. */
+  readonly resourceName?: string;
+  /** Only the nodes whose pool this list variable names (`var.herd_surge`: surge nodes exist while a roll asks for them). */
+  readonly onlyPoolsIn?: string;
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -45,12 +51,19 @@ export class NodeRemovalHook extends Construct {
   constructor(scope: Construct, id: string, props: NodeRemovalHookProps) {
     super(scope, id);
     const forEach = Object.fromEntries(
-      props.nodes.map((n) => [n.name, { name: n.name, address: n.address, ...(n.machineId === undefined ? {} : { machine: n.machineId }) }]),
+      props.nodes.map((n) => [
+        n.name,
+        { name: n.name, address: n.address, ...(n.machineId === undefined ? {} : { machine: n.machineId }), ...(n.pool === undefined ? {} : { pool: n.pool }) },
+      ]),
     );
-    const each = TerraformIterator.fromMap(forEach);
+    // The filtered map goes through jsondecode: a literal inside a for expression, with no HCL quoting of our own.
+    const each = TerraformIterator.fromMap(
+      props.onlyPoolsIn === undefined ? forEach : Token.asAnyMap(`\${{ for k, v in jsondecode(${JSON.stringify(JSON.stringify(forEach))}) : k => v if contains(${props.onlyPoolsIn}, v.pool) }}`),
+    );
     this.resource = new TerraformData(this, 'resource', {
-      name: 'node_removal',
+      name: props.resourceName ?? 'node_removal',
       forEach: each,
+      ...(props.dependsOn === undefined ? {} : { dependsOn: props.dependsOn }),
       triggersReplace: each.value,
       provisioners: [
         {

@@ -15,6 +15,8 @@ export interface NodeVmProps {
   readonly infrastructure: VsphereInfrastructureSpec;
   readonly placement: VspherePlacement;
   readonly inventory: VmFolderAndTags;
+  /** How many of this VM exist, as an expression: a surge node's exists only while a roll asks for it. */
+  readonly count?: number;
 }
 
 /** Minutes to wait for the guest to report a routable address: a cloud image's first boot grows disks and runs cloud-init. */
@@ -55,6 +57,7 @@ export class NodeVm extends Construct {
     };
 
     this.machine = new VsphereVirtualMachine(this, 'machine', {
+      ...(props.count === undefined ? {} : { count: props.count }),
       name: node.name,
       annotation: `herd: ${node.role === 'controlPlane' ? 'control plane' : 'worker'} node of environment ${props.environment}, pool ${node.pool}`,
       resourcePoolId: placement.resourcePoolId,
@@ -71,15 +74,17 @@ export class NodeVm extends Construct {
       networkInterface: [{ networkId: placement.networkId, adapterType: placement.template.adapterType }],
       disk: disks,
       clone,
-      ...(cloudInit ? { extraConfig: guestinfoFor(cloudInitFor(node, spec)) } : {}),
-      // A node's name and address are set at first boot only: when they change, the VM is replaced.
+      extraConfig: { ...(cloudInit ? guestinfoFor(cloudInitFor(node, spec)) : {}), [MACHINE_SPEC_KEY]: escapeTemplate(machineSpec(node, spec, infra)) },
+      // A node's name and address are set at first boot only: a new VM is the way to change them.
       replaceTrigger: firstBootIdentity(node, spec),
       waitForGuestNetTimeout: GUEST_NETWORK_TIMEOUT_MINUTES,
       waitForGuestNetRoutable: true,
       lifecycle: {
-        // First-boot data: cloud-init does not re-read it, and changing it would reboot the VM. Later changes
-        // (e.g. authorized keys) are the provisioner's; name and address changes replace the VM (replace_trigger).
-        ignoreChanges: ['extra_config'],
+        // What replaces a VM (template, clone type, first boot, its name and address) or restarts it
+        // (CPU, memory, disks) is kept as built: a deploy never takes every node down at once. New VMs
+        // get what the file says; `herd roll` replaces the others one batch at a time, and extra_config
+        // keeps MACHINE_SPEC_KEY as built, which tells which (machine-generations.ts).
+        ignoreChanges: [...MACHINE_ATTRIBUTES],
       },
     });
     this.machine.overrideLogicalId(`node_${node.name}`);
@@ -87,7 +92,29 @@ export class NodeVm extends Construct {
   }
 }
 
-/** What a VM learns at first boot, readable in a plan: a change here replaces the VM. */
+/** The VM's attributes that Terraform leaves as built: changing any of them would replace or restart the VM. */
+export const MACHINE_ATTRIBUTES = ['clone', 'replace_trigger', 'extra_config', 'num_cpus', 'memory', 'disk'] as const;
+
+/** The guestinfo key (in extra_config) that holds a VM's machineSpec as it was built. */
+export const MACHINE_SPEC_KEY = 'guestinfo.herd.machine';
+
+/**
+ * Everything about a node's VM that only a new VM changes, in words: the
+ * template and how it is cloned and booted, its size and disks, its first-boot
+ * identity. Two VMs with the same spec are built alike.
+ */
+export function machineSpec(node: ClusterNode, spec: EnvironmentSpec, infra: VsphereInfrastructureSpec): string {
+  const system = infra.cloneType === 'linked' ? "the template's system disk" : `${node.diskGiB} GiB system disk`;
+  const data = node.dataDiskGiB === undefined ? '' : ` + ${node.dataDiskGiB} GiB containerd disk`;
+  return `template ${infra.template}, ${infra.cloneType} clone, ${infra.guestBootstrap}, ${node.cpu} CPU, ${node.memoryMiB} MiB, ${system}${data}; ${firstBootIdentity(node, spec)}`;
+}
+
+/** Text as it must appear in a Terraform string to come out unchanged: ${ and %{ doubled. */
+export function escapeTemplate(text: string): string {
+  return text.replaceAll('${', () => '$${').replaceAll('%{', () => '%%{');
+}
+
+/** What a VM learns at first boot, readable in a plan. */
 export function firstBootIdentity(node: ClusterNode, spec: EnvironmentSpec): string {
   const net = spec.network;
   const search = net.searchDomains.length > 0 ? ` search ${net.searchDomains.join(',')}` : '';

@@ -89,6 +89,29 @@ export function asNumberOf(slot: Pick<NodeSlot, 'rack'>, spec: EnvironmentSpec):
   return (slot.rack !== undefined ? bgp.rackAsNumbers[slot.rack] : undefined) ?? bgp.asNumber;
 }
 
+/** A node in its slot: its pool's sizes, labels and taints, its rack's AS number. */
+export function clusterNode(slot: NodeSlot, address: string, spec: EnvironmentSpec, routeReflector: boolean): ClusterNode {
+  const sizing = slot.role === 'controlPlane' ? spec.controlPlane : spec.workerPools[slot.poolIndex]!;
+  const poolLabels = slot.role === 'worker' ? spec.workerPools[slot.poolIndex]!.labels : {};
+  return {
+    ...slot,
+    address,
+    asNumber: asNumberOf(slot, spec),
+    routeReflector,
+    cpu: sizing.cpu,
+    memoryMiB: sizing.memoryMiB,
+    diskGiB: sizing.diskGiB,
+    dataDiskGiB: sizing.dataDiskGiB,
+    labels: {
+      ...poolLabels,
+      [POOL_LABEL]: slot.pool,
+      ...(slot.rack !== undefined ? { [RACK_LABEL]: slot.rack } : {}),
+      ...(routeReflector ? { [ROUTE_REFLECTOR_LABEL]: 'true' } : {}),
+    },
+    taints: slot.role === 'worker' ? spec.workerPools[slot.poolIndex]!.taints : [],
+  };
+}
+
 /** Computes every node of a validated environment. Pure: the same environment gives the same nodes, in the same order. */
 export function computeCluster(env: Environment): Cluster {
   const { spec } = env;
@@ -96,26 +119,7 @@ export function computeCluster(env: Environment): Cluster {
   const nodes = nodeSlots(env.name, spec).map((slot): ClusterNode => {
     const address = addressOf(slot, spec);
     if (address === undefined) throw new Error(`${env.file}: node ${slot.name} has no address; validate the environment first`);
-    const sizing = slot.role === 'controlPlane' ? spec.controlPlane : spec.workerPools[slot.poolIndex]!;
-    const poolLabels = slot.role === 'worker' ? spec.workerPools[slot.poolIndex]!.labels : {};
-    const routeReflector = reflectors.has(slot.name);
-    return {
-      ...slot,
-      address,
-      asNumber: asNumberOf(slot, spec),
-      routeReflector,
-      cpu: sizing.cpu,
-      memoryMiB: sizing.memoryMiB,
-      diskGiB: sizing.diskGiB,
-      dataDiskGiB: sizing.dataDiskGiB,
-      labels: {
-        ...poolLabels,
-        [POOL_LABEL]: slot.pool,
-        ...(slot.rack !== undefined ? { [RACK_LABEL]: slot.rack } : {}),
-        ...(routeReflector ? { [ROUTE_REFLECTOR_LABEL]: 'true' } : {}),
-      },
-      taints: slot.role === 'worker' ? spec.workerPools[slot.poolIndex]!.taints : [],
-    };
+    return clusterNode(slot, address, spec, reflectors.has(slot.name));
   });
   const controlPlanes = nodes.filter((n) => n.role === 'controlPlane');
   const endpoint = spec.controlPlane.endpoint;

@@ -3,8 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLab, type JournalEntry, type Lab, type StartLabOptions } from '../../scripts/lab/lab.ts';
-import { killAndWait } from '../../scripts/lab/processes.ts';
+import { startLab, type JournalEntry, type Lab } from '../../scripts/lab/lab.ts';
 import { environmentStateDir } from '../../stacks/project.ts';
 import { herd, herdKilledWhen, journalMarks, type HerdRun } from './lab-env.ts';
 import { labEnvironment, labHosts, type LabEnvironment } from '../../scripts/lab/environment-file.ts';
@@ -22,7 +21,6 @@ const WORKER = (i: number): string => `${ENV}-worker-${i}`;
 let work: string;
 let lab: Lab;
 let env: LabEnvironment;
-let labOptions: StartLabOptions;
 const { mark, sinceMark } = journalMarks(() => lab);
 
 const args = (command: string, ...more: string[]): string[] => ['--environments', env.dir, command, ENV, ...more];
@@ -39,17 +37,10 @@ const waitFor = async (what: string, ok: () => boolean, ms: number): Promise<voi
   }
 };
 
-/** Starts the host anew, as a VM rebuilt at the same address: empty disk, new host key. */
-async function rebuild(host: string): Promise<void> {
-  await killAndWait([lab.host(host).pid]);
-  lab = await startLab(labOptions);
-}
-
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'herd-hostile-'));
   rmSync(environmentStateDir(ENV), { recursive: true, force: true });
-  labOptions = { stateDir: join(work, 'lab'), hosts: labHosts(ENV, NET, 3, 2) };
-  lab = await startLab(labOptions);
+  lab = await startLab({ stateDir: join(work, 'lab'), hosts: labHosts(ENV, NET, 3, 2) });
   env = labEnvironment(ENV, join(work, 'environments'), lab, NET);
   env.write({ controlPlanes: 3, workers: 2 }, { ssh: { user: lab.user, privateKeyFile: lab.keyFile, knownHostsFile: env.knownHosts, connectTimeoutSeconds: 5, commandTimeoutSeconds: 30 } });
 }, 120_000);
@@ -105,7 +96,7 @@ describe('herd apply in a hostile environment', () => {
   }, 180_000);
 
   it('join secrets do not outlive a herd killed during the join: the node removes them itself', async () => {
-    await rebuild(WORKER(2));
+    await lab.rebuild(WORKER(2));
     expect((await herd(args('forget-host', WORKER(2)))).status).toBe(0);
     await lab.setFault(WORKER(2), { kind: 'slow', command: 'kubeadm join', ms: 3_000, times: 1 });
     const killed = await herdKilledWhen(args('apply', '--verify-timeout', '60'), () => hostFileExists(WORKER(2), '/run/herd/secrets/KUBEADM_JOIN_TOKEN'));
@@ -141,7 +132,7 @@ describe('herd apply in a hostile environment', () => {
   }, 180_000);
 
   it('a worker replaced by a fresh host under the same name joins after forget-host, in place of its stale Node', async () => {
-    await rebuild(WORKER(2));
+    await lab.rebuild(WORKER(2));
     const refused = await apply();
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain(`herd forget-host ${ENV} ${WORKER(2)}`);

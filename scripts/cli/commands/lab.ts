@@ -5,7 +5,7 @@ import { loadEnvironmentByName, type Environment } from '../../../stacks/environ
 import { environmentStateDir } from '../../../stacks/project.ts';
 import { forget, knownHostsPath } from '../../ssh/known-hosts.ts';
 import { labTarget } from '../../lab/environment.ts';
-import { labStatus, startLab, stopLab, type HostStatus } from '../../lab/lab.ts';
+import { labStatus, rebuildLabHost, startLab, stopLab, type HostStatus } from '../../lab/lab.ts';
 import { environmentsDir } from '../environments.ts';
 import { formatTable } from '../table.ts';
 
@@ -80,6 +80,18 @@ export function labCommand(): Command {
         `lab stopped (${hosts.length} host${hosts.length === 1 ? '' : 's'}); ${t.stateDir} cleaned` +
           `${forgotten.length > 0 ? `; forgot ${forgotten.join(', ')} of the ${env.name} environment` : ''}\n`,
       );
+    });
+
+  lab
+    .command('rebuild')
+    .description('start one lab host afresh under its name and address, as a re-imaged machine: an empty disk and a new host key (what `herd roll --reimage-command` can call for a static environment on the lab)')
+    .argument('<host>', 'the lab host, e.g. lab-worker-1')
+    .option('--env <name>', 'the environment whose lab it belongs to', 'lab')
+    .action(async (host: string, opts: { env: string }, command: Command) => {
+      const t = target(command, opts.env);
+      const started = Date.now();
+      const rebuilt = await rebuildLabHost(t.stateDir, host);
+      process.stdout.write(`${host} (${rebuilt.address}) rebuilt in ${((Date.now() - started) / 1000).toFixed(1)} s: empty disk, new host key\n`);
     });
 
   lab

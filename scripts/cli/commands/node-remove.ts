@@ -38,6 +38,7 @@ export function nodeRemoveCommand(): Command {
             timeoutSeconds: opts.wait,
             warn: (message) => say(`WARNING: ${message}\n`),
             onWait: (held) => say(`[${node}] waiting for its turn: ${held.holder} holds the lock\n`),
+            onShared: (holder) => say(`[${node}] herd ${holder.operation} (pid ${holder.pid}) holds the lock and runs this removal as one of its steps\n`),
           });
       const deadline = setTimeout(() => {
         void lock?.release();

@@ -6,6 +6,7 @@ import { pgSchemaName } from '../../../stacks/state-location.ts';
 import { acquireFileLock } from './file-lock.ts';
 import { PG_CONN_STR, acquirePgLock } from './pg-lock.ts';
 import { waitForLock, type HeldLock, type LockHeldError, type LockedOperation } from './holder.ts';
+import { SHARED, lockSharedWithMe, type SharedLock } from './shared-lock.ts';
 
 /** The lock of an environment whose state is not in PostgreSQL. */
 export const lockFile = (env: string): string => join(environmentStateDir(env), 'apply.lock');
@@ -26,6 +27,8 @@ export interface EnvironmentLockOptions {
   readonly warn: (message: string) => void;
   /** Told once, when the lock is first found held and the run starts waiting. */
   readonly onWait?: (held: LockHeldError) => void;
+  /** Told when the run that started this one holds the lock and shares it (herd roll running Terraform's hooks). */
+  readonly onShared?: (holder: SharedLock) => void;
 }
 
 /**
@@ -36,6 +39,11 @@ export interface EnvironmentLockOptions {
  * .herd/<env>/apply.lock on this machine.
  */
 export async function acquireEnvironmentLock(env: Environment, options: EnvironmentLockOptions): Promise<HeldLock> {
+  const shared = lockSharedWithMe(env.name);
+  if (shared !== undefined) {
+    options.onShared?.(shared);
+    return SHARED;
+  }
   const state = env.spec.state;
   const timeoutMs = options.timeoutSeconds * 1000;
   if (state.type === 'pg') {

@@ -2,7 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import { NothingChangedError } from '../refused.ts';
 
 /** The herd commands that take an environment's lock, one at a time. */
-export type LockedOperation = 'apply' | 'reset' | 'node remove';
+export type LockedOperation = 'apply' | 'reset' | 'node remove' | 'node replace' | 'roll';
 
 /** Who holds an environment's lock: what a refused run prints, whichever lock refused it. */
 export interface Holder {

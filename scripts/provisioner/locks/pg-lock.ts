@@ -61,7 +61,7 @@ export interface PgLockOptions {
   readonly onLost: (message: string) => void;
 }
 
-const APPLICATION = /^herd (?<operation>apply|reset|node remove) \S+ (?<user>[^@\s]+)@(?<host>\S+) pid (?<pid>\d+)$/;
+const APPLICATION = /^herd (?<operation>apply|reset|node remove|node replace|roll) \S+ (?<user>[^@\s]+)@(?<host>\S+) pid (?<pid>\d+)$/;
 
 export async function acquirePgLock(options: PgLockOptions): Promise<HeldLock> {
   const self = me(options.operation);
