@@ -21,6 +21,8 @@ export interface HostNetwork {
   readonly inside?: string;
   /** The host is the bastion of this network namespace: reachable here, its SSH sessions run there. */
   readonly bastionOf?: string;
+  /** The host's namespace (`inside`) is its own, on the lab's fabric: it runs a simulated calico-node with real BIRD. */
+  readonly fabric?: boolean;
 }
 
 export interface ExecResult {
@@ -112,6 +114,7 @@ export async function launchHost(ctx: SandboxContext, host: HostIdentity, timeou
         HERD_LAB_BASE_SEED: paths.baseSeedDir,
         HERD_LAB_HIDE: hiddenPaths().join(':'),
         ...(network.bastionOf === undefined ? {} : { HERD_LAB_INNER_NETNS: network.bastionOf, HERD_LAB_NODE: NODE_PATH }),
+        ...(network.fabric ? { HERD_LAB_FABRIC: '1' } : {}),
       },
     },
   );
