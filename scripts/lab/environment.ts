@@ -2,7 +2,8 @@ import { dirname, resolve } from 'node:path';
 import type { Environment } from '../../stacks/environment/load.ts';
 import { ConfigError } from '../../stacks/environment/errors.ts';
 import { computeCluster } from '../../stacks/topology/topology.ts';
-import type { LabHostSpec } from './lab.ts';
+import { renderCluster } from '../../templates/render.ts';
+import type { LabHostSpec, RouterSpec } from './lab.ts';
 
 /** What a lab for an environment is: where it lives, who logs in, which hosts run. */
 export interface LabTarget {
@@ -46,4 +47,25 @@ export function labTarget(env: Environment, count?: number): LabTarget {
   }
   const keyFile = resolve(dirname(file), spec.ssh.privateKeyFile);
   return { stateDir: dirname(keyFile), keyFile, user: spec.ssh.user, hosts };
+}
+
+/**
+ * The lab's routers for an environment: one per external BGP peer
+ * (calico.bgp.peers), loaded with what `herd peers` renders for it. The
+ * network team knows the peers' passwords; here they come from the
+ * environment variables the file names, from `values`.
+ */
+export function labRouters(env: Environment, values: NodeJS.ProcessEnv): RouterSpec[] {
+  const peers = env.spec.calico.bgp.peers;
+  const missing = peers.flatMap((p, i) => (p.passwordFrom && values[p.passwordFrom.env] === undefined ? [{ i, name: p.passwordFrom.env, peer: p.name }] : []));
+  if (missing.length > 0) {
+    throw new ConfigError(
+      missing.map((m) => ({ file: env.file, path: `calico.bgp.peers[${m.i}].passwordFrom.env`, message: `the lab's router ${m.peer} needs this peer's password: set ${m.name}` })),
+    );
+  }
+  return renderCluster(computeCluster(env)).peers.map((rendered) => {
+    const peer = peers.find((p) => p.name === rendered.name)!;
+    const secrets = peer.passwordFrom ? { [peer.passwordFrom.env]: values[peer.passwordFrom.env]! } : {};
+    return { name: rendered.name, address: rendered.address, config: rendered.frrConf.content, secrets };
+  });
 }

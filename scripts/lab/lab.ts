@@ -56,6 +56,7 @@ import { findSandboxProcesses, isRunning, killAndWait, type HostProcess } from '
 import { probeSsh, type SshProbe } from './probe.ts';
 import { createNetwork, deleteNetwork, isolatedNetworkOf, networkExists, type IsolatedNetwork } from './network.ts';
 import { attach, attachmentOf, attachmentsOf, checkFabric, checkFabricAddress, detach, ensureFabric, type FabricSpec } from './fabric.ts';
+import { checkRouter, ensureRouter, routerNetns, routerRecord, routerStatus, stopRouters, vtysh, type RouterRecord, type RouterSpec, type RouterStatus } from './routers.ts';
 import { hostExec, launchHost, prepareBaseSeed, type ExecResult, type HostNetwork, type SandboxContext } from './sandbox.ts';
 import { checkUserName } from './users.ts';
 
@@ -66,6 +67,7 @@ export type { ExecResult } from './sandbox.ts';
 export type { SshProbe } from './probe.ts';
 export type { IsolatedNetwork } from './network.ts';
 export type { FabricSpec } from './fabric.ts';
+export type { RouterRecord, RouterSpec, RouterStatus } from './routers.ts';
 
 export interface LabHostSpec {
   readonly name: string;
@@ -316,6 +318,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   if (alive.size === 0) {
     // Nothing survived: the shared cluster state describes hosts that are gone, the network a crashed run left is empty.
     rmSync(paths.clusterDir, { recursive: true, force: true });
+    await stopRouters(paths);
     deleteNetworks(paths);
   }
   const needsNetwork = [...alive.values(), ...missing].some((h) => networkOf(h) !== 'machine');
@@ -373,6 +376,7 @@ export async function stopLab(stateDir: string): Promise<void> {
   rmSync(paths.baseSeedDir, { recursive: true, force: true });
   rmSync(paths.clusterDir, { recursive: true, force: true });
   rmSync(paths.labFile, { force: true });
+  await stopRouters(paths);
   deleteNetworks(paths);
   if (file?.keyCreated) {
     rmSync(file.keyFile, { force: true });
@@ -436,6 +440,49 @@ export class Lab {
   /** The lab's fabric, if its hosts sit on one. */
   get fabric(): FabricSpec | undefined {
     return this.#fabric;
+  }
+
+  /**
+   * Has these routers run on the fabric, each with its configuration (see
+   * routers.ts): started if new, restarted if its configuration changed,
+   * left alone otherwise. Routers not named are left alone.
+   */
+  async startRouters(specs: readonly RouterSpec[]): Promise<Record<string, 'started' | 'reloaded' | 'unchanged'>> {
+    const fabric = this.#fabric;
+    const taken = new Map<string, string>([
+      ...this.#hosts.map((h): [string, string] => [h.address, `lab host ${h.name}`]),
+      ...routerStatus(this.#paths).map((r): [string, string] => [r.address, r.name]),
+    ]);
+    for (const spec of specs) {
+      checkRouter(fabric, spec, taken);
+      taken.set(spec.address, spec.name);
+    }
+    const results = await Promise.all(specs.map(async (spec) => [spec.name, await ensureRouter(this.#paths, fabric!, spec)] as const));
+    return Object.fromEntries(results);
+  }
+
+  /** The lab's routers and whether their daemons run. */
+  get routers(): RouterStatus[] {
+    return routerStatus(this.#paths);
+  }
+
+  /** What the lab loaded into a router, and how often. */
+  routerRecord(name: string): RouterRecord {
+    const record = routerRecord(this.#paths, name);
+    if (!record) throw new Error(`no lab router named "${name}" in ${this.stateDir}`);
+    return record;
+  }
+
+  /** The router's network namespace (for ip, ping, ss from inside it). */
+  routerNetns(name: string): IsolatedNetwork {
+    this.routerRecord(name);
+    return routerNetns(this.#paths, name);
+  }
+
+  /** `vtysh -c command` on a router. */
+  vtysh(router: string, command: string): Promise<string> {
+    this.routerRecord(router);
+    return vtysh(this.#paths, router, command);
   }
 
   /** The network namespace a fabric host runs in (for ip, ping, ss from inside it). */
