@@ -73,6 +73,9 @@ describe('lab routers', () => {
     expect(error).toMatch(/^router rt-tor: vtysh refused its configuration \(exit \d+\):\n/);
     expect(error).toContain('<redacted>');
     expect(error).not.toContain(CANARY);
+    // Half loaded, the router matches no record: the next start loads it afresh.
+    expect(lab.routers).toEqual([]);
+    expect(await lab.startRouters(routers)).toEqual({ [PEER.name]: 'started' });
   });
 
   it('refuses a router at a host’s address before touching anything', async () => {
