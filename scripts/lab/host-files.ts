@@ -160,7 +160,7 @@ export function writeBaseSeed(seedDir: string, user: string, nodePath: string): 
   for (const [command, debianDir] of Object.entries(SIMULATED_BASE_COMMANDS)) {
     for (const path of shadowPaths(command, debianDir)) write(path.slice(1), simulatorWrapper(command, nodePath), 0o755);
   }
-  for (const dir of [IN_HOST.codeDir, IN_HOST.yamlDir, '/var/lib/herd-lab']) {
+  for (const dir of [IN_HOST.codeDir, IN_HOST.nodeModulesDir, '/var/lib/herd-lab']) {
     mkdirSync(join(seedDir, dir.slice(1)), { recursive: true, mode: 0o755 });
   }
 }

@@ -13,7 +13,8 @@ export const IN_HOST = {
   libDir: '/usr/local/lib/herd-lab',
   codeDir: '/usr/local/lib/herd-lab/lab',
   simulatorsDir: '/usr/local/lib/herd-lab/lab/simulators',
-  yamlDir: '/usr/local/lib/herd-lab/node_modules/yaml',
+  /** The repository's node_modules: yaml for the simulators, tsx and zod for calico-node's configuration generator. */
+  nodeModulesDir: '/usr/local/lib/herd-lab/node_modules',
   ctl: '/usr/local/lib/herd-lab/lab/sandbox/ctl.sh',
   /** This host's io directory on the machine: host.json, journal, faults, sshd log. */
   ioDir: '/run/herd-lab/host',

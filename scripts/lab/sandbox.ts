@@ -33,8 +33,8 @@ export interface ExecResult {
 
 const ENTER_SCRIPT = join(LAB_CODE_DIR, 'sandbox/enter.sh');
 const NODE_PATH = realpathSync(process.execPath);
-/** The yaml package's directory, bound into every host for the simulators. */
-const YAML_DIR = dirname(createRequire(import.meta.url).resolve('yaml/package.json'));
+/** The node_modules directory the yaml package sits in, bound into every host for the simulators. */
+const NODE_MODULES = dirname(dirname(createRequire(import.meta.url).resolve('yaml/package.json')));
 
 /**
  * The overlay shows only the root file system; anything the simulators need
@@ -108,7 +108,7 @@ export async function launchHost(ctx: SandboxContext, host: HostIdentity, timeou
         HERD_LAB_USER: host.user,
         HERD_LAB_PUBKEY: ctx.publicKey,
         HERD_LAB_CODE_DIR: LAB_CODE_DIR,
-        HERD_LAB_YAML_DIR: YAML_DIR,
+        HERD_LAB_NODE_MODULES: NODE_MODULES,
         HERD_LAB_CLUSTER_DIR: paths.clusterDir,
         HERD_LAB_EXTRA_BINDS: extraBinds().join(':'),
         HERD_LAB_BASE_SEED: paths.baseSeedDir,

@@ -9,7 +9,7 @@ set -euo pipefail
 
 host_dir=$1
 : "${HERD_LAB_NAME:?}" "${HERD_LAB_ADDRESS:?}" "${HERD_LAB_USER:?}" "${HERD_LAB_PUBKEY:?}"
-: "${HERD_LAB_CODE_DIR:?}" "${HERD_LAB_YAML_DIR:?}" "${HERD_LAB_CLUSTER_DIR:?}" "${HERD_LAB_BASE_SEED:?}"
+: "${HERD_LAB_CODE_DIR:?}" "${HERD_LAB_NODE_MODULES:?}" "${HERD_LAB_CLUSTER_DIR:?}" "${HERD_LAB_BASE_SEED:?}"
 
 # The upper layer lives on a tmpfs: overlayfs refuses an upper directory on the
 # same file system as a lower layer that contains it, and a tmpfs is gone with the host.
@@ -59,10 +59,11 @@ ln -s /proc/self/fd/2 "$root/dev/stderr"
 mount -t tmpfs -o mode=755,size=256m herd-lab-run "$root/run"
 mount -t tmpfs -o mode=1777,size=1g herd-lab-tmp "$root/tmp"
 
-# The lab's plumbing: its code (read-only), this host's journal and faults, the shared cluster state.
+# The lab's plumbing: its code and the packages it imports (read-only), this host's journal and
+# faults, the shared cluster state.
 lib=$root/usr/local/lib/herd-lab
 bind_ro "$HERD_LAB_CODE_DIR" "$lib/lab"
-bind_ro "$HERD_LAB_YAML_DIR" "$lib/node_modules/yaml"
+bind_ro "$HERD_LAB_NODE_MODULES" "$lib/node_modules"
 mkdir -p "$root/run/herd-lab/host" "$root/run/herd-lab/cluster" "$root/run/herd-lab/state" "$root/run/sshd"
 mount --bind "$host_dir/io" "$root/run/herd-lab/host"
 mount --bind "$HERD_LAB_CLUSTER_DIR" "$root/run/herd-lab/cluster"
