@@ -114,7 +114,7 @@ export async function launchHost(ctx: SandboxContext, host: HostIdentity, timeou
         HERD_LAB_BASE_SEED: paths.baseSeedDir,
         HERD_LAB_HIDE: hiddenPaths().join(':'),
         ...(network.bastionOf === undefined ? {} : { HERD_LAB_INNER_NETNS: network.bastionOf, HERD_LAB_NODE: NODE_PATH }),
-        ...(network.fabric ? { HERD_LAB_FABRIC: '1' } : {}),
+        ...(network.fabric ? { HERD_LAB_FABRIC: '1', HERD_LAB_NODE: NODE_PATH } : {}),
       },
     },
   );

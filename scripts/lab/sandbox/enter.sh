@@ -51,6 +51,12 @@ mkdir -p "$root/dev/pts" "$root/dev/shm"
 mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts "$root/dev/pts"
 mount -t tmpfs -o mode=1777 herd-lab-shm "$root/dev/shm"
 ln -s pts/ptmx "$root/dev/ptmx"
+# A host on a fabric: calico-node gives its pods TUN devices.
+if [ -n "${HERD_LAB_FABRIC:-}" ]; then
+  mkdir -p "$root/dev/net"
+  touch "$root/dev/net/tun"
+  mount --bind /dev/net/tun "$root/dev/net/tun"
+fi
 ln -s /proc/self/fd "$root/dev/fd"
 ln -s /proc/self/fd/0 "$root/dev/stdin"
 ln -s /proc/self/fd/1 "$root/dev/stdout"
@@ -103,6 +109,7 @@ rm -f /etc/ssh/ssh_host_*
 ssh-keygen -q -t ed25519 -N '' -C "root@$HERD_LAB_NAME" -f /etc/ssh/ssh_host_ed25519_key
 
 /usr/local/lib/herd-lab/lab/sandbox/ctl.sh sshd-start
+if [ -n "${HERD_LAB_FABRIC:-}" ]; then /usr/local/lib/herd-lab/lab/sandbox/ctl.sh calico-node-start "${HERD_LAB_NODE:?}"; fi
 
 # Init of the PID namespace: block without spinning; bash reaps orphans as they exit.
 mkfifo /run/herd-lab/init
