@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, release, totalmem } from 'node:os';
-import { childrenOf, statFields } from '../../scripts/lab/processes.ts';
+import { childrenOf } from '../../scripts/lab/processes.ts';
+import { statFields } from '../../scripts/system/processes.ts';
 
 function firstLine(command: string, args: string[]): string {
   const r = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });

@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isZombie, startTimeOf } from '../system/processes.ts';
 
 /**
  * A lab host's processes as the machine sees them: `unshare` (pid) and the
@@ -10,25 +11,6 @@ export interface HostProcess {
   readonly pid: number;
   readonly initPid: number;
   readonly startTime: string;
-}
-
-/**
- * The fields of /proc/PID/stat from field 3 (state) on, so field n is at
- * index n - 3; undefined if the process is gone.
- */
-export function statFields(pid: number | 'self'): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-/** Field 22 of /proc/PID/stat (start time in clock ticks since boot), or undefined if gone. */
-export function startTimeOf(pid: number): string | undefined {
-  return statFields(pid)?.[19];
 }
 
 /** Whether our process still runs: same PID, same start time, and not a zombie waiting to be reaped. */
@@ -88,8 +70,4 @@ export async function killAndWait(pids: readonly number[], timeoutMs = 10_000): 
     if (Date.now() > deadline) throw new Error(`processes did not exit within ${timeoutMs} ms: ${pids.filter(alive).join(', ')}`);
     await sleep(10);
   }
-}
-
-function isZombie(pid: number): boolean {
-  return statFields(pid)?.[0] === 'Z';
 }

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hiddenPaths, writeBaseSeed, writeHostSeed, type HostIdentity } from './host-files.ts';
 import { IN_HOST, LAB_CODE_DIR, type LabPaths } from './paths.ts';
-import { childrenOf, startTimeOf, type HostProcess } from './processes.ts';
+import { childrenOf, type HostProcess } from './processes.ts';
+import { startTimeOf } from '../system/processes.ts';
 import { waitForSsh } from './probe.ts';
 
 /** What every host of one lab shares. */

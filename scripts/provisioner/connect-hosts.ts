@@ -7,13 +7,26 @@ import type { ClusterNode } from '../../stacks/topology/topology.ts';
 import { Dialer, type Hop } from '../ssh/connect.ts';
 import { trustOnFirstUse } from '../ssh/host-key-trust.ts';
 import { knownHostsPath } from '../ssh/known-hosts.ts';
-import type { SshCredentials, SshSession } from '../ssh/session.ts';
+import { HostKeyRefusedError, type SshCredentials, type SshSession } from '../ssh/session.ts';
+import { NothingChangedError } from './refused.ts';
 import { resolveEnvPath } from '../../stacks/project.ts';
 
-export class ConnectFailedError extends Error {
+const hosts = (n: number): string => `${n} host${n === 1 ? '' : 's'}`;
+const indented = (errors: readonly Error[]): string => errors.map((f) => `  ${f.message.replaceAll('\n', '\n    ')}`).join('\n');
+
+/** Some hosts could not be reached or trusted; the run stopped before doing anything on any of them. */
+export class ConnectFailedError extends NothingChangedError {
+  override name = 'ConnectFailedError';
   constructor(readonly failures: readonly Error[]) {
-    super(`cannot reach ${failures.length} host${failures.length === 1 ? '' : 's'}; nothing was done on any host:\n${failures.map((f) => `  ${f.message.replaceAll('\n', '\n    ')}`).join('\n')}`);
-    this.name = 'ConnectFailedError';
+    const refused = failures.filter((f) => f instanceof HostKeyRefusedError);
+    const unreachable = failures.filter((f) => !(f instanceof HostKeyRefusedError));
+    super(
+      [
+        ...(refused.length > 0 ? [`refused ${hosts(refused.length)} whose host key changed:\n${indented(refused)}`] : []),
+        ...(unreachable.length > 0 ? [`cannot reach ${hosts(unreachable.length)}:\n${indented(unreachable)}`] : []),
+        'Nothing was done on any host.',
+      ].join('\n'),
+    );
   }
 }
 
@@ -67,7 +80,7 @@ export async function connectAll(
   };
   const dialer = new Dialer(
     {
-      checkHostKey: trustOnFirstUse(knownHostsPath(env), (endpoint, fp) => options.onFirstContact(endpoint.name, fp)),
+      checkHostKey: trustOnFirstUse(knownHostsPath(env), env.name, (endpoint, fp) => options.onFirstContact(endpoint.name, fp)),
       connectTimeoutMs: ssh.connectTimeoutSeconds * 1000,
       attempts: 3,
       backoffMs: 1000,

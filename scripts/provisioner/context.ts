@@ -3,6 +3,7 @@ import type { Environment } from '../../stacks/environment/load.ts';
 import type { Cluster } from '../../stacks/topology/topology.ts';
 import type { RenderedCluster } from '../../templates/render.ts';
 import type { HostFacts } from './facts.ts';
+import type { ClusterView } from './cluster-view.ts';
 import type { RemoteHost } from './remote-host.ts';
 import type { Reporter } from './report.ts';
 
@@ -18,6 +19,8 @@ export interface RunContext {
   readonly secrets: Readonly<Record<string, string>>;
   readonly hosts: Map<string, RemoteHost>;
   readonly facts: Map<string, HostFacts>;
+  /** The cluster's own view of its members, read after the facts; undefined before the cluster exists. */
+  clusterView?: ClusterView;
 }
 
 /** One thing a phase will do on one host: what `herd plan` prints and `herd apply` does. */

@@ -20,7 +20,7 @@ export interface HostFacts {
 const PROBE = readFileSync(resolve(import.meta.dirname, 'probe.sh'), 'utf8');
 
 export async function probe(host: RemoteHost): Promise<HostFacts> {
-  const result = await host.mustRun('gather facts', ['bash', '-s', '--', host.node.address], { stdin: PROBE });
+  const result = await host.mustRun('gather facts', ['bash', '-s', '--', host.node.address], { stdin: PROBE, readOnly: true });
   return parseFacts(result.stdout, Date.now() / 1000);
 }
 

@@ -18,8 +18,10 @@ import { upgradeControlPlanes, upgradeWorkers } from './phases/upgrade-nodes.ts'
 import { versionSkewIssues } from './upgrade-plan.ts';
 import { applyCalico } from './phases/apply-calico.ts';
 import { verify } from './phases/verify.ts';
+import { readClusterView } from './cluster-view.ts';
 import { acquireEnvironmentLock } from './locks/environment-lock.ts';
 import { PG_CONN_STR, pgConnectionSecrets } from './locks/pg-lock.ts';
+import { NothingChangedError } from './refused.ts';
 
 export interface ProvisionOptions {
   readonly env: Environment;
@@ -36,10 +38,10 @@ export interface ProvisionResult {
   readonly logDir: string;
 }
 
-export class HostsNotSuitableError extends Error {
+export class HostsNotSuitableError extends NothingChangedError {
+  override name = 'HostsNotSuitableError';
   constructor(problems: readonly string[]) {
     super(`these hosts cannot be used; nothing was changed:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-    this.name = 'HostsNotSuitableError';
   }
 }
 
@@ -111,6 +113,7 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
     await Promise.all(cluster.nodes.map((n) => limit(async () => ctx.facts.set(n.name, await probe(hosts.get(n.name)!)))));
     const unsuitable = cluster.nodes.flatMap((n) => hostProblems(n, ctx.facts.get(n.name)!).map((p) => `${n.name}: ${p}`));
     if (unsuitable.length > 0) throw new HostsNotSuitableError(unsuitable);
+    ctx.clusterView = await readClusterView(ctx);
     const skew = versionSkewIssues(ctx);
     if (skew.length > 0) throw new ConfigError(skew);
 

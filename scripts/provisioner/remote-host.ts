@@ -5,7 +5,9 @@ import type { ClusterNode } from '../../stacks/topology/topology.ts';
 export type HostAddress = Pick<ClusterNode, 'name' | 'address'>;
 import type { ExecResult, SshSession } from '../ssh/session.ts';
 import type { Reporter } from './report.ts';
+import { hostname } from 'node:os';
 import { APPLIED_DIR } from '../../templates/paths.ts';
+import { collectingSecrets, parseCollected, secretsStdin, withNodeLock, withSecrets } from './node-commands.ts';
 
 /** A file to place on a node: the staged copy is written over SFTP, then installed as root. */
 export interface NodeFile {
@@ -21,6 +23,10 @@ export interface CommandOptions {
   readonly secretOutput?: boolean;
   /** For a command with its own longer limit (a drain): the node kills it after this many seconds instead of ssh.commandTimeoutSeconds. */
   readonly timeoutSeconds?: number;
+  /** The command only reads: it does not wait for, or hold, the node's lock. */
+  readonly readOnly?: boolean;
+  /** What the command is for, as the node's lock names its holder to a run that waits for it. */
+  readonly step?: string;
 }
 
 export class StepFailedError extends Error {
@@ -75,12 +81,18 @@ export class RemoteHost {
     // timeout(1) on the node kills the command's whole process group when its time is up, so a
     // hung kubeadm does not outlive the step; the channel's own timer is only a backstop.
     const seconds = options.timeoutSeconds ?? Math.ceil(this.timeoutMs / 1000);
-    const command = `sudo -n timeout --kill-after=${KILL_AFTER_SECONDS} ${seconds} ${quote([...argv])}`;
-    this.reporter.output(this.name, `$ ${command}`);
+    const timed = ['timeout', `--kill-after=${KILL_AFTER_SECONDS}`, String(seconds), ...argv];
+    // A command that changes the node first waits for one a killed run left running there.
+    const lockWait = options.readOnly ? 0 : seconds + KILL_AFTER_SECONDS + 5;
+    const command = `sudo -n ${quote(options.readOnly ? timed : withNodeLock(timed, this.holder(options.step ?? argv.join(' ')), lockWait))}`;
+    this.reporter.output(this.name, `$ ${options.readOnly ? command : `[node lock] ${quote(timed)}`}`);
     return this.session.exec(command, {
-      timeoutMs: (seconds + KILL_AFTER_SECONDS + 5) * 1000,
+      timeoutMs: (lockWait + seconds + KILL_AFTER_SECONDS + 5) * 1000,
       ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
-      ...(options.secretOutput ? {} : { onOutput: (chunk: string) => this.reporter.output(this.name, chunk) }),
+      // A command that prints a secret prints it on stdout only; its stderr is logged like any other.
+      onOutput: (chunk: string, stream) => {
+        if (!options.secretOutput || stream === 'stderr') this.reporter.output(this.name, chunk);
+      },
     });
   }
 
@@ -102,29 +114,43 @@ export class RemoteHost {
     const stage = `.herd-stage-${process.pid}`;
     await this.session.exec(`rm -rf ${stage} && mkdir -m 700 ${stage}`, { timeoutMs: this.timeoutMs });
     const installs: string[] = [];
-    await Promise.all(
-      files.map(async (file, i) => {
-        await this.session.writeFile(`${stage}/${i}`, file.content, 0o600);
-        installs.push(quote(['install', '-D', '-o', 'root', '-g', 'root', '-m', file.mode.toString(8), `${stage}/${i}`, file.dest]));
-      }),
-    );
+    try {
+      await Promise.all(
+        files.map(async (file, i) => {
+          await this.session.writeFile(`${stage}/${i}`, file.content, 0o600);
+          installs.push(quote(['install', '-D', '-o', 'root', '-g', 'root', '-m', file.mode.toString(8), `${stage}/${i}`, file.dest]));
+        }),
+      );
+    } catch (err) {
+      // A half-written stage (a full disk) is no use to the next run either.
+      await this.session.exec(`rm -rf ${stage}`, { timeoutMs: this.timeoutMs }).catch(() => undefined);
+      throw new StepFailedError(this.name, step, 1, err instanceof Error ? err.message : String(err));
+    }
     installs.sort();
-    const result = await this.session.exec(`sudo -n sh -c ${quote([installs.join(' && ')])}; rc=$?; rm -rf ${stage}; exit $rc`, { timeoutMs: this.timeoutMs });
+    const install = withNodeLock(['sh', '-c', installs.join(' && ')], this.holder(step), Math.ceil(this.timeoutMs / 1000));
+    const result = await this.session.exec(`sudo -n ${quote(install)}; rc=$?; rm -rf ${stage}; exit $rc`, { timeoutMs: 2 * this.timeoutMs });
     if (result.code !== 0) throw new StepFailedError(this.name, step, result.code, tail(result.stderr));
   }
 
-  /** Writes secrets as root into `dir` (0700, files 0600), each value sent on stdin. */
-  async putSecrets(step: string, dir: string, secrets: Readonly<Record<string, string>>): Promise<void> {
-    for (const [name, value] of Object.entries(secrets)) {
-      await this.mustRun(step, ['sh', '-c', 'umask 077 && mkdir -p "$1" && chmod 700 "$1" && cat > "$1/$2"', 'put-secret', dir, name], { stdin: value });
-    }
+  /**
+   * Runs a root command with secrets placed for it alone in `dir` (0700, files
+   * 0600, each holding exactly its value), in one exchange: the values travel
+   * on stdin, and the node removes them when the command ends, or within a
+   * bound if the command is killed before it can (secrets never outlive a
+   * killed herd for long).
+   */
+  async mustRunWithSecrets(step: string, dir: string, secrets: Readonly<Record<string, string>>, argv: readonly string[]): Promise<ExecResult> {
+    return this.mustRun(step, withSecrets(argv, dir, this.secretLifetimeSeconds()), { stdin: secretsStdin(secrets), step });
   }
 
-  /** Reads secrets a script left in `dir` on the node; the values come back on stdout of a root `cat`, never into a file here. */
-  async takeSecrets(step: string, dir: string, names: readonly string[]): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    for (const name of names) out[name] = (await this.mustRun(step, ['cat', `${dir}/${name}`], { secretOutput: true })).stdout;
-    return out;
+  /**
+   * Runs a root command that leaves secrets in `dir` and returns them, in one
+   * exchange: they come back on stdout (never logged, never written here), and
+   * the node removes them at once, or within a bound if the command is killed.
+   */
+  async collectSecrets(step: string, dir: string, names: readonly string[], argv: readonly string[]): Promise<Record<string, string>> {
+    const result = await this.mustRun(step, collectingSecrets(argv, dir, names, this.secretLifetimeSeconds()), { secretOutput: true, step });
+    return parseCollected(result.stdout, names);
   }
 
   async removeDir(step: string, dir: string): Promise<void> {
@@ -137,7 +163,18 @@ export class RemoteHost {
     const script = 'mkdir -p "$0" && while [ $# -gt 0 ]; do printf %s "$2" > "$0/$1.tmp" && mv "$0/$1.tmp" "$0/$1"; shift 2; done';
     await this.mustRun('record what was applied', ['sh', '-c', script, APPLIED_DIR, ...pairs]);
   }
+
+  /** How long a secret may stay on the node when the command that placed it is killed before its cleanup. */
+  private secretLifetimeSeconds(): number {
+    return Math.ceil(this.timeoutMs / 1000) + KILL_AFTER_SECONDS + 10;
+  }
+
+  private holder(step: string): string {
+    return `${step} (herd pid ${process.pid} on ${hostname()}, started ${STARTED})`;
+  }
 }
+
+const STARTED = new Date().toISOString();
 
 export function tail(text: string): string {
   return text.trimEnd().split('\n').slice(-TAIL_LINES).join('\n');

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { startTimeOf as startTime } from '../system/processes.ts';
 import { join } from 'node:path';
 import { environmentStateDir } from '../../stacks/project.ts';
 
@@ -19,17 +20,6 @@ interface Marker {
 }
 
 const markerFile = (env: string): string => join(environmentStateDir(env), 'teardown.json');
-
-/** When the process started, in clock ticks since boot (/proc/<pid>/stat, field 22); undefined when it is gone. */
-function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may hold spaces: field 3 is the first.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
 
 export function recordTeardown(env: string, terraformPid: number): void {
   const start = startTime(terraformPid);

@@ -5,6 +5,7 @@ import { containerdView } from '../../templates/containerd-view.ts';
 import { kubernetesView } from '../../templates/kubernetes-view.ts';
 import type { RunContext } from './context.ts';
 import type { HostFacts } from './facts.ts';
+import { membershipOf } from './membership.ts';
 
 /** Records on each node (in its applied directory): the upgrade it began, and the one it finished. */
 export const UPGRADE_STARTED = 'upgrade-started';
@@ -71,7 +72,7 @@ export function pendingUpgrades(ctx: RunContext): NodeUpgrade[] {
   const upgrades: NodeUpgrade[] = [];
   for (const node of [...ctx.cluster.controlPlanes, ...ctx.cluster.workers]) {
     const facts = factsOf(node.name);
-    if (facts === undefined || !joined(facts)) continue;
+    if (facts === undefined || !joined(facts) || membershipOf(ctx, node).kind !== 'member') continue;
     const kubernetes = kubernetesChange(ctx, facts);
     const containerd = containerdChange(ctx, facts);
     const started = facts.applied.get(UPGRADE_STARTED);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectError, HostKeyRefusedError, SshSession, type HostKeyCheck, type SshCredentials, type SshEndpoint } from './session.ts';
+import { connectHint } from './connect-failure.ts';
 
 export interface Hop {
   readonly endpoint: SshEndpoint;
@@ -27,18 +28,23 @@ export class Dialer {
   ) {}
 
   async dial(hop: Hop): Promise<SshSession> {
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
+    const started = performance.now();
+    const seconds = (): string => ((performance.now() - started) / 1000).toFixed(1);
+    for (let attempt = 1; ; attempt++) {
       try {
         return await this.dialOnce(hop);
       } catch (err) {
-        // A changed host key or a refused login will not fix itself by waiting.
-        if (err instanceof HostKeyRefusedError || isAuthFailure(err)) throw err;
-        lastError = err;
-        if (attempt < this.options.attempts) await sleep(this.options.backoffMs * 2 ** (attempt - 1));
+        if (err instanceof HostKeyRefusedError) throw err;
+        const cause = err instanceof ConnectError ? err.cause : err instanceof Error ? err.message : String(err);
+        // A refused login will not fix itself by waiting; a booting VM's refusals will.
+        if (isAuthFailure(cause) || attempt >= this.options.attempts) {
+          const tries = attempt === 1 ? 'on the first attempt' : `after ${attempt} attempts over ${seconds()} s`;
+          const through = this.bastion === undefined ? 'direct' : 'bastion';
+          throw new ConnectError(hop.endpoint, `${cause}, ${tries} (each waits up to ${Math.round(this.options.connectTimeoutMs / 1000)} s for the SSH handshake; ssh.connectTimeoutSeconds). ${connectHint(cause, through)}`);
+        }
+        await sleep(this.options.backoffMs * 2 ** (attempt - 1));
       }
     }
-    throw lastError;
   }
 
   close(): void {
@@ -83,6 +89,6 @@ export class Dialer {
   }
 }
 
-function isAuthFailure(err: unknown): boolean {
-  return err instanceof ConnectError && /authentication methods failed/i.test(err.message);
+function isAuthFailure(cause: string): boolean {
+  return /authentication methods failed/i.test(cause);
 }

@@ -16,16 +16,19 @@ export function fingerprint(keyBase64: string): string {
  * a known host must offer the recorded key, and a changed key is refused with
  * both fingerprints and the way forward.
  */
-export function trustOnFirstUse(knownHostsFile: string, onFirstContact?: FirstContact): HostKeyCheck {
+export function trustOnFirstUse(knownHostsFile: string, environment: string, onFirstContact?: FirstContact): HostKeyCheck {
   return async (endpoint, blob) => {
     const parsed = ssh2.utils.parseKey(blob);
     if (parsed instanceof Error) return `the host offered a key that cannot be parsed: ${parsed.message}`;
     const offered = { type: parsed.type, key: blob.toString('base64') };
-    const known = lookup(knownHostsFile, endpoint.host, endpoint.port);
+    let known = lookup(knownHostsFile, endpoint.host, endpoint.port);
     if (known.length === 0) {
-      await remember(knownHostsFile, endpoint.host, endpoint.port, offered);
-      onFirstContact?.(endpoint, fingerprint(offered.key));
-      return undefined;
+      const outcome = await remember(knownHostsFile, endpoint.host, endpoint.port, offered);
+      if (outcome === 'recorded') {
+        onFirstContact?.(endpoint, fingerprint(offered.key));
+        return undefined;
+      }
+      known = [...outcome.known];
     }
     if (known.some((k) => k.type === offered.type && k.key === offered.key)) return undefined;
     const name = hostToken(endpoint.host, endpoint.port);
@@ -33,7 +36,7 @@ export function trustOnFirstUse(knownHostsFile: string, onFirstContact?: FirstCo
     return [
       `HOST KEY CHANGED for ${name}: ${knownHostsFile} records ${recorded}, the host now offers ${offered.type} ${fingerprint(offered.key)}.`,
       'This can mean someone is intercepting the connection. Nothing was done on any host.',
-      `If the machine was replaced or re-installed on purpose, remove the old entry with \`herd forget-host <env> ${endpoint.name}\` and run again.`,
+      `If the machine was replaced or re-installed on purpose, remove the old entry with \`herd forget-host ${environment} ${endpoint.name}\` and run again.`,
     ].join('\n');
   };
 }

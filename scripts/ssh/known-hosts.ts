@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Environment } from '../../stacks/environment/load.ts';
 import { environmentStateDir, resolveEnvPath } from '../../stacks/project.ts';
+import { newLockRecord, tryLockFile } from '../system/lock-file.ts';
 
 // An OpenSSH known_hosts file, read and written the way ssh(1) does: plain and
 // hashed (|1|salt|hash) host names, [host]:port for ports other than 22,
@@ -37,11 +38,19 @@ export function lookup(file: string, host: string, port: number): HostKey[] {
   });
 }
 
-/** Accepts a key for host:port (first contact). */
-export async function remember(file: string, host: string, port: number, key: HostKey): Promise<void> {
-  await withLock(file, () => {
+/**
+ * Accepts a key for host:port (first contact), unless the file came to know
+ * the host meanwhile (another connection to it, another run): then it says
+ * what the file holds, so that a key is written once and a different key is
+ * still refused.
+ */
+export async function remember(file: string, host: string, port: number, key: HostKey): Promise<'recorded' | { readonly known: readonly HostKey[] }> {
+  return withLock(file, () => {
+    const known = lookup(file, host, port);
+    if (known.length > 0) return { known };
     const lines = readLines(file).filter((l) => l !== '');
     writeLines(file, [...lines, `${hostToken(host, port)} ${key.type} ${key.key}`]);
+    return 'recorded';
   });
 }
 
@@ -134,52 +143,32 @@ function writeLines(file: string, lines: readonly string[]): void {
   renameSync(tmp, file);
 }
 
-const LOCK_STALE_MS = 30_000;
-const LOCK_WAIT_MS = 60_000;
+const LOCK_WAIT_MS = 10_000;
 
 /**
- * Read-modify-write under a lock directory next to the file: Terraform runs
- * node removal hooks in parallel, and each rewrites the same file.
+ * Read-modify-write under a lock file next to the file: the connections of
+ * one run, and Terraform's parallel node removal hooks, each rewrite the same
+ * file. A lock left by a process that died is taken over at once; one held by
+ * a live process is waited for, briefly, since nobody holds it for longer
+ * than a write.
  */
-async function withLock(file: string, fn: () => void): Promise<void> {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const lock = `${file}.lock`;
-  const start = Date.now();
+async function withLock<T>(file: string, fn: () => T): Promise<T> {
+  const lock = `${file}.herd-lock`;
+  const record = newLockRecord({ purpose: `update ${file}` });
+  const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (lockAge(lock) > LOCK_STALE_MS) {
-        // A holder that died mid-write: the rename never happened, so the file itself is whole.
-        removeLock(lock);
-        continue;
+    const attempt = await tryLockFile(lock, record);
+    if ('held' in attempt) {
+      try {
+        return fn();
+      } finally {
+        attempt.held.release();
       }
-      if (Date.now() - start > LOCK_WAIT_MS) throw new Error(`${lock} has been held for over ${LOCK_WAIT_MS / 1000}s; remove it if no herd process is running`);
-      await sleep(20 + Math.random() * 30);
     }
-  }
-  try {
-    fn();
-  } finally {
-    removeLock(lock);
-  }
-}
-
-function removeLock(lock: string): void {
-  try {
-    rmdirSync(lock);
-  } catch (err) {
-    // Another process cleared the same stale lock first.
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}
-
-function lockAge(lock: string): number {
-  try {
-    return Date.now() - statSync(lock).mtimeMs;
-  } catch {
-    return 0;
+    if (Date.now() > deadline) {
+      const who = attempt.holder === undefined ? 'an unreadable lock record' : `process ${attempt.holder.pid} on ${attempt.holder.host}`;
+      throw new Error(`${lock} has been held by ${who} for over ${LOCK_WAIT_MS / 1000} s; if no herd process is running, remove it`);
+    }
+    await sleep(20 + Math.random() * 30);
   }
 }

@@ -62,7 +62,10 @@ export class CommandTimeoutError extends Error {
 }
 
 export class ConnectError extends Error {
-  constructor(readonly endpoint: SshEndpoint, cause: string) {
+  constructor(
+    readonly endpoint: SshEndpoint,
+    override readonly cause: string,
+  ) {
     super(`${endpoint.name} (${endpoint.user}@${endpoint.host}:${endpoint.port}): cannot connect: ${cause}`);
     this.name = 'ConnectError';
   }
@@ -110,7 +113,8 @@ export class SshSession {
         settled = true;
         clearTimeout(timer);
         client.destroy();
-        reject(refusal !== undefined ? new HostKeyRefusedError(endpoint, refusal) : new ConnectError(endpoint, err.message));
+        const cause = /Timed out while waiting for handshake/.test(err.message) ? `no SSH handshake within ${Math.round(options.connectTimeoutMs / 1000)} s` : err.message;
+        reject(refusal !== undefined ? new HostKeyRefusedError(endpoint, refusal) : new ConnectError(endpoint, cause));
       };
       // ssh2's readyTimeout does not cover a TCP peer that accepts and never speaks first.
       const timer = setTimeout(() => fail(new Error(`no SSH handshake within ${Math.round(options.connectTimeoutMs / 1000)} s`)), options.connectTimeoutMs + 1_000);

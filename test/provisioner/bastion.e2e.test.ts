@@ -88,8 +88,10 @@ describe('herd apply through a bastion', () => {
     await lab.setFault(BASTION.name, { kind: 'refuseConnections' });
     try {
       const r = await apply();
-      expect(r.status).not.toBe(0);
-      expect(r.stderr).toContain('cannot reach 2 hosts; nothing was done on any host');
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('cannot reach 2 hosts:');
+      expect(r.stderr).toContain('The bastion itself could not be reached: check ssh.bastion');
+      expect(r.stderr).toContain('Nothing was done on any host.');
       for (const h of lab.hosts) {
         expect(r.stderr).toContain(`${h.name} (herd@${h.address}:22): cannot connect: its bastion failed: bastion ${BASTION.address} (herd@${BASTION.address}:22): cannot connect: connect ECONNREFUSED ${BASTION.address}:22`);
       }

@@ -25,6 +25,7 @@ function context(env: Environment, versions: { kubernetes: string; containerd: s
     cluster.nodes.map((n) => {
       const lines = [
         'file:/etc/kubernetes/kubelet.conf=present',
+        ...(n.role === 'controlPlane' ? ['file:/etc/kubernetes/admin.conf=present', 'file:/etc/kubernetes/manifests/kube-apiserver.yaml=present'] : []),
         ...['kubelet', 'kubeadm', 'kubectl'].map((p) => `package:${p}=${versions.kubernetes}`),
         `package:containerd.io=${versions.containerd}`,
         ...Object.entries(applied[n.name] ?? {}).map(([k, v]) => `applied:${k}=${v}`),

@@ -23,7 +23,7 @@ describe('host key trust on first use', () => {
   it('records a host on first contact, 0600, and accepts the same key again', async () => {
     const file = tempFile();
     const seen: string[] = [];
-    const check = trustOnFirstUse(file, (e, fp) => seen.push(`${e.name} ${fp}`));
+    const check = trustOnFirstUse(file, 'prod', (e, fp) => seen.push(`${e.name} ${fp}`));
     const blob = hostKeyBlob();
     expect(await check(endpoint, blob)).toBeUndefined();
     expect(await check(endpoint, blob)).toBeUndefined();
@@ -34,7 +34,7 @@ describe('host key trust on first use', () => {
 
   it('refuses a changed key, naming the host, both fingerprints and the way forward', async () => {
     const file = tempFile();
-    const check = trustOnFirstUse(file);
+    const check = trustOnFirstUse(file, 'prod');
     const old = hostKeyBlob();
     const now = hostKeyBlob();
     await check(endpoint, old);
@@ -42,14 +42,14 @@ describe('host key trust on first use', () => {
     expect(refusal).toContain('HOST KEY CHANGED for 127.10.0.11');
     expect(refusal).toContain(`records ssh-ed25519 ${fingerprint(old.toString('base64'))}`);
     expect(refusal).toContain(`now offers ssh-ed25519 ${fingerprint(now.toString('base64'))}`);
-    expect(refusal).toContain('herd forget-host <env> lab-cp-1');
+    expect(refusal).toContain('herd forget-host prod lab-cp-1');
     expect(refusal).toContain('Nothing was done on any host');
     expect(readFileSync(file, 'utf8')).toBe(`127.10.0.11 ssh-ed25519 ${old.toString('base64')}\n`);
   });
 
   it('names a non-standard port as OpenSSH does', async () => {
     const file = tempFile();
-    await trustOnFirstUse(file)({ ...endpoint, port: 2222 }, hostKeyBlob());
+    await trustOnFirstUse(file, 'prod')({ ...endpoint, port: 2222 }, hostKeyBlob());
     expect(readFileSync(file, 'utf8')).toMatch(/^\[127\.10\.0\.11\]:2222 ssh-ed25519 /);
   });
 });

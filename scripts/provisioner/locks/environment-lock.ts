@@ -47,5 +47,5 @@ export async function acquireEnvironmentLock(env: Environment, options: Environm
     options.warn(`with state.type ${state.type}, herd's lock is a file on this machine: it does not stop a herd run started on another machine (cdktf deploys are still serialized by Terraform's state lock)`);
   }
   const file = lockFile(env.name);
-  return waitForLock(async () => acquireFileLock(file, options.operation), timeoutMs, options.onWait);
+  return waitForLock(() => acquireFileLock(file, options.operation), timeoutMs, options.onWait);
 }

@@ -1,4 +1,5 @@
 import { hostname, userInfo } from 'node:os';
+import { NothingChangedError } from '../refused.ts';
 
 /** The herd commands that take an environment's lock, one at a time. */
 export type LockedOperation = 'apply' | 'reset' | 'node remove';
@@ -21,10 +22,10 @@ export function describeHolder(holder: Holder): string {
   return `herd ${holder.operation} by ${holder.user}@${holder.host} (pid ${holder.pid})${holder.since === undefined ? '' : ` since ${holder.since}`}`;
 }
 
-export class LockHeldError extends Error {
+export class LockHeldError extends NothingChangedError {
+  override name = 'LockHeldError';
   constructor(readonly holder: string, hint: string) {
     super(`another herd run holds this environment's lock: ${holder}. ${hint}`);
-    this.name = 'LockHeldError';
   }
 }
 

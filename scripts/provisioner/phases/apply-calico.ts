@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { CALICO_DIR, HERD_DIR } from '../../../templates/paths.ts';
-import { SCRIPTS } from '../../../templates/render.ts';
+import { ADMIN_KUBECONFIG, CALICO_DIR, HERD_DIR } from '../../../templates/paths.ts';
+import { SCRIPTS, type Artifact } from '../../../templates/render.ts';
 import { factsOf, type Phase, type PlannedStep, type RunContext } from '../context.ts';
 import { artifactsHash, calicoClusterFiles, calicoNodeFiles, toNodeFiles } from '../artifacts.ts';
 import { issuingControlPlane, runWithSecrets } from '../cluster-access.ts';
 import { runSteps } from '../run-steps.ts';
+import { parseNodeList } from '../cluster-view.ts';
+import type { RemoteHost } from '../remote-host.ts';
 
 const CLUSTER_STEP = 'calico';
 const nodeStep = (node: string): string => `calico-node-${node}`;
@@ -21,14 +23,26 @@ function clusterHash(ctx: RunContext): string {
   return artifactsHash(calicoClusterFiles(ctx.rendered), digests);
 }
 
-function nodeHashes(ctx: RunContext): Record<string, string> {
-  return Object.fromEntries([...calicoNodeFiles(ctx.rendered)].map(([node, file]) => [nodeStep(node), artifactsHash([file])]));
-}
+/**
+ * A node's objects as applied to one Node object: deleting a Node (a node
+ * removed and joined again) drops the labels and annotations herd set on it,
+ * and the new object has a new uid, so the record no longer matches.
+ */
+const nodeHash = (file: Artifact, uid: string | undefined): string => artifactsHash([file], [uid ?? '']);
 
-/** Nodes whose own Calico objects differ from what was last applied. */
+/** Nodes whose own Calico objects differ from what was last applied to their Node object. */
 function changedNodes(ctx: RunContext, host: string): string[] {
   const applied = factsOf(ctx, host).applied;
-  return [...calicoNodeFiles(ctx.rendered)].filter(([node, file]) => applied.get(nodeStep(node)) !== artifactsHash([file])).map(([node]) => node);
+  const uid = (node: string): string | undefined => ctx.clusterView?.nodes.get(node)?.uid;
+  return [...calicoNodeFiles(ctx.rendered)].filter(([node, file]) => applied.get(nodeStep(node)) !== nodeHash(file, uid(node))).map(([node]) => node);
+}
+
+/** The records of the nodes just applied, against the Node objects they were applied to. */
+async function nodeRecords(ctx: RunContext, host: RemoteHost, nodes: readonly string[]): Promise<Record<string, string>> {
+  const listed = await host.mustRun('read the Node objects', ['kubectl', '--kubeconfig', ADMIN_KUBECONFIG, 'get', 'nodes', '-o', 'json'], { readOnly: true });
+  const registered = parseNodeList(listed.stdout);
+  const files = calicoNodeFiles(ctx.rendered);
+  return Object.fromEntries(nodes.map((n) => [nodeStep(n), nodeHash(files.get(n)!, registered.get(n)?.uid)]));
 }
 
 /**
@@ -54,12 +68,11 @@ export const applyCalico: Phase = {
         await host.removeDir('remove stale node files', `${CALICO_DIR}/nodes`);
         await host.putFiles(CLUSTER_STEP, toNodeFiles([...calicoClusterFiles(ctx.rendered), ...nodeFiles.values()]));
         await runWithSecrets(host, SCRIPTS.applyCalico, ctx.secrets);
-        await host.recordApplied({ [CLUSTER_STEP]: clusterHash(ctx), ...nodeHashes(ctx) });
+        await host.recordApplied({ [CLUSTER_STEP]: clusterHash(ctx), ...(await nodeRecords(ctx, host, [...nodeFiles.keys()])) });
         return;
       }
       await host.putFiles(CLUSTER_STEP, toNodeFiles(nodes.map((n) => nodeFiles.get(n)!)));
       await host.mustRun(SCRIPTS.applyCalico, ['bash', `${HERD_DIR}/${SCRIPTS.applyCalico}`, ...nodes]);
-      const hashes = nodeHashes(ctx);
-      await host.recordApplied(Object.fromEntries(nodes.map((n) => [nodeStep(n), hashes[nodeStep(n)]!])));
+      await host.recordApplied(await nodeRecords(ctx, host, nodes));
     }),
 };

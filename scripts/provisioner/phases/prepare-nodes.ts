@@ -8,6 +8,9 @@ const STEP = 'prepare';
 
 const desired = (ctx: RunContext, name: string): string => artifactsHash(preparedFiles(ctx.rendered, name));
 
+/** The record that says a node is prepared as the environment wants it. */
+export const preparedRecord = (ctx: RunContext, name: string): Record<string, string> => ({ [STEP]: desired(ctx, name) });
+
 /** Uploads each node's files and runs prepare-node.sh where what was rendered differs from what was last applied there. */
 export const prepareNodes: Phase = {
   title: 'Prepare nodes',
@@ -21,6 +24,6 @@ export const prepareNodes: Phase = {
       const host = hostOf(ctx, name);
       await host.putFiles(STEP, toNodeFiles(preparedFiles(ctx.rendered, name)));
       await host.mustRun(SCRIPTS.prepareNode, ['bash', `${HERD_DIR}/${SCRIPTS.prepareNode}`]);
-      await host.recordApplied({ [STEP]: desired(ctx, name) });
+      await host.recordApplied(preparedRecord(ctx, name));
     }),
 };

@@ -17,14 +17,14 @@ interface NodeStatusList {
 }
 
 async function kubectlJson<T>(host: RemoteHost, args: readonly string[]): Promise<T> {
-  const result = await host.mustRun('verify', ['kubectl', '--kubeconfig', ADMIN_KUBECONFIG, ...args, '-o', 'json']);
+  const result = await host.mustRun('verify', ['kubectl', '--kubeconfig', ADMIN_KUBECONFIG, ...args, '-o', 'json'], { readOnly: true });
   return JSON.parse(result.stdout) as T;
 }
 
 /** What is not yet as it should be; empty when the cluster is healthy. */
 async function problems(ctx: RunContext, host: RemoteHost): Promise<string[]> {
   const found: string[] = [];
-  const readyz = await host.rootCommand(['kubectl', '--kubeconfig', ADMIN_KUBECONFIG, 'get', '--raw', '/readyz']);
+  const readyz = await host.rootCommand(['kubectl', '--kubeconfig', ADMIN_KUBECONFIG, 'get', '--raw', '/readyz'], { readOnly: true });
   if (readyz.code !== 0) found.push(`the API endpoint ${ctx.cluster.apiEndpoint.host}:${ctx.cluster.apiEndpoint.port} does not answer /readyz`);
 
   const nodes = await kubectlJson<NodeList>(host, ['get', 'nodes']);
