@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { attach, attachmentOf, checkFabricAddress, detach, type Attachment, type FabricSpec } from './fabric.ts';
 import { isolatedNetworkOf } from './network.ts';
 import type { LabPaths } from './paths.ts';
-import { killAndWait, startTimeOf } from './processes.ts';
+import { startTimeOf } from '../system/processes.ts';
+import { killAndWait } from './processes.ts';
 
 /**
  * The lab's routers: one real FRR (Debian's `frr`) per external BGP peer of
