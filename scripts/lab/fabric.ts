@@ -92,7 +92,12 @@ export function attach(core: IsolatedNetwork, spec: FabricSpec, target: Attachme
   ip(['-n', core.name, 'link', 'set', target.link, 'master', BRIDGE, 'up']);
   ip(['-n', target.name, 'addr', 'add', `${address}/${prefix}`, 'dev', 'eth0']);
   ip(['-n', target.name, 'link', 'set', 'eth0', 'up']);
-  if (defaultRoute) ip(['-n', target.name, 'route', 'add', 'default', 'via', spec.gateway, 'dev', 'eth0']);
+  if (defaultRoute) {
+    ip(['-n', target.name, 'route', 'add', 'default', 'via', spec.gateway, 'dev', 'eth0']);
+    // A node forwards (kubeadm's preflight insists): a router that learned another node's block through
+    // this one sends its packets here. The simulated sysctl keeps its own value; this is the kernel's.
+    ip(['netns', 'exec', target.name, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+  }
 }
 
 /** Deletes the namespace; its veth pair goes with it once no process is left inside. */
