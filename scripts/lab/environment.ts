@@ -4,7 +4,7 @@ import type { Environment } from '../../stacks/environment/load.ts';
 import { ConfigError, type ConfigIssue } from '../../stacks/environment/errors.ts';
 import { computeCluster } from '../../stacks/topology/topology.ts';
 import { renderCluster } from '../../templates/render.ts';
-import type { FabricSpec, LabHostSpec, RouterSpec } from './lab.ts';
+import { startLab, type FabricSpec, type Lab, type LabHostSpec, type RouterSpec } from './lab.ts';
 
 /** What a lab for an environment is: where it lives, who logs in, which hosts run, on what network. */
 export interface LabTarget {
@@ -101,4 +101,27 @@ export function labRouters(env: Environment, values: NodeJS.ProcessEnv): RouterS
     const secret = peer.passwordFrom && values[peer.passwordFrom.env];
     return [{ name: peer.name, address: peer.address, config: file.frrConf.content, secrets: peer.passwordFrom && secret !== undefined ? { [peer.passwordFrom.env]: secret } : {} }];
   });
+}
+
+/** The lab an environment describes with its routers, or the refusals of its file. */
+export function environmentLab(env: Environment, options: { count?: number; values?: NodeJS.ProcessEnv } = {}): { target: LabTarget; routers: RouterSpec[] } {
+  const target = labTarget(env, options.count);
+  if (!target.isolated && env.spec.calico.bgp.peers.length > 0) {
+    throw new ConfigError([{ file: env.file, path: 'calico.bgp.peers', message: 'the lab plays BGP peers on a fabric only, behind a lab bastion: set ssh.bastion to a loopback address (see stacks/environments/lab.yaml)' }]);
+  }
+  return { target, routers: target.isolated ? labRouters(env, options.values ?? process.env) : [] };
+}
+
+/**
+ * Starts (or completes) the lab an environment describes: its hosts (the
+ * nodes', or the first `count` listed), and for an environment behind a
+ * loopback ssh.bastion its bastion, its fabric and one real FRR per BGP
+ * peer, the peers' passwords read from `values`. Every refusal comes before
+ * anything starts.
+ */
+export async function startEnvironmentLab(env: Environment, options: { count?: number; values?: NodeJS.ProcessEnv } = {}): Promise<Lab> {
+  const { target, routers } = environmentLab(env, options);
+  const lab = await startLab({ stateDir: target.stateDir, keyFile: target.keyFile, user: target.user, hosts: target.hosts, ...(target.isolated ? { isolated: target.isolated } : {}) });
+  if (routers.length > 0) await lab.startRouters(routers);
+  return lab;
 }

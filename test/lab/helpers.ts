@@ -1,9 +1,10 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quote } from 'shell-quote';
 import { Client } from 'ssh2';
-import type { Lab } from '../../scripts/lab/lab.ts';
+import type { IsolatedNetwork, Lab } from '../../scripts/lab/lab.ts';
 
 export interface RunResult {
   readonly code: number | null;
@@ -92,5 +93,23 @@ export class Sessions {
   close(): void {
     for (const client of this.#clients.values()) void client.then((c) => c.end(), () => undefined);
     this.#clients.clear();
+  }
+}
+
+/** Runs a bash script in a lab network namespace (a host's, a router's) from this machine; its stdout, or throws with its stderr. */
+export function inNetns(ns: IsolatedNetwork, script: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('nsenter', [`--net=${ns.file}`, '--', 'bash', '-c', script], { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${script} in ${ns.name}: ${stderr.trim() || err.message}`)) : resolve(stdout),
+    );
+  });
+}
+
+/** Polls `check` every 200 ms until it returns true; throws naming `what` after timeoutMs. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }

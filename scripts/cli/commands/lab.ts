@@ -4,9 +4,8 @@ import { join, relative } from 'node:path';
 import { loadEnvironmentByName, type Environment } from '../../../stacks/environment/load.ts';
 import { environmentStateDir } from '../../../stacks/project.ts';
 import { forget, knownHostsPath } from '../../ssh/known-hosts.ts';
-import { ConfigError } from '../../../stacks/environment/errors.ts';
-import { labRouters, labTarget } from '../../lab/environment.ts';
-import { labStatus, openLab, startLab, stopLab, type HostStatus, type RouterStatus } from '../../lab/lab.ts';
+import { environmentLab, labTarget, startEnvironmentLab } from '../../lab/environment.ts';
+import { labStatus, openLab, stopLab, type HostStatus, type RouterStatus } from '../../lab/lab.ts';
 import { ensureRequirements, requirements } from '../../lab/requirements.ts';
 import { environmentsDir } from '../environments.ts';
 import { formatTable } from '../table.ts';
@@ -75,15 +74,12 @@ export function labCommand(): Command {
     .option('--hosts <n>', 'start the first N hosts of infrastructure.hosts (spares included)', positiveInt)
     .action(async (opts: { env: string; hosts?: number }, command: Command) => {
       const env = loadEnvironmentByName(opts.env, environmentsDir(command));
-      const t = labTarget(env, opts.hosts);
-      if (!t.isolated && env.spec.calico.bgp.peers.length > 0) {
-        throw new ConfigError([{ file: env.file, path: 'calico.bgp.peers', message: 'the lab plays BGP peers on a fabric only, behind a lab bastion: set ssh.bastion to a loopback address (see stacks/environments/lab.yaml)' }]);
-      }
-      const routers = t.isolated ? labRouters(env, process.env) : [];
+      const options = opts.hosts === undefined ? {} : { count: opts.hosts };
+      // Refusals of the file first (a missing password, a peer the lab cannot play), then what the machine lacks.
+      const { target: t, routers } = environmentLab(env, options);
       ensureRequirements(requirements({ fabric: t.isolated !== undefined, routers: routers.length > 0 }));
       const started = Date.now();
-      const running = await startLab({ stateDir: t.stateDir, keyFile: t.keyFile, user: t.user, hosts: t.hosts, ...(t.isolated ? { isolated: t.isolated } : {}) });
-      if (routers.length > 0) await running.startRouters(routers);
+      const running = await startEnvironmentLab(env, options);
       printStatus(await running.status(), running.routers);
       const key = relative(process.cwd(), running.keyFile) || running.keyFile;
       const first = running.hosts[0]?.address ?? '<address>';
