@@ -13,7 +13,10 @@ interface NodeList {
 }
 
 interface NodeStatusList {
-  items: { spec?: { node?: string }; status?: { bgp?: { peersV4?: { peerIP?: string; state?: string }[] } } }[];
+  items: {
+    spec?: { node?: string };
+    status?: { agent?: { birdV4?: { state?: string } }; bgp?: { peersV4?: { peerIP?: string; state?: string }[] } };
+  }[];
 }
 
 async function kubectlJson<T>(host: RemoteHost, args: readonly string[]): Promise<T> {
@@ -35,12 +38,14 @@ async function problems(ctx: RunContext, host: RemoteHost): Promise<string[]> {
   const peers = ctx.cluster.spec.calico.bgp.peers;
   if (peers.length > 0) {
     const statuses = await kubectlJson<NodeStatusList>(host, ['get', 'caliconodestatuses.projectcalico.org']);
-    const established = new Set(
-      statuses.items.flatMap((s) => (s.status?.bgp?.peersV4 ?? []).filter((p) => p.state === 'Established').map((p) => `${s.spec?.node}→${p.peerIP}`)),
-    );
+    // Each session's state as the node's calico-node reports it; a node whose BIRD does not answer reports none.
+    const sessions = new Map(statuses.items.flatMap((s) => (s.status?.bgp?.peersV4 ?? []).map((p) => [`${s.spec?.node}→${p.peerIP}`, p.state ?? 'unknown'] as const)));
+    const birdDown = new Set(statuses.items.filter((s) => s.status?.agent?.birdV4?.state === 'NotReady').map((s) => s.spec?.node));
+    const state = (node: string, address: string): string =>
+      sessions.get(`${node}→${address}`) ?? (birdDown.has(node) ? "no session: the node's BIRD is not running" : 'no session reported');
     for (const peer of peers) {
-      const down = nodesPeeringWith(ctx.cluster, peer).filter((n) => !established.has(`${n.name}→${peer.address}`));
-      if (down.length > 0) found.push(`BGP to ${peer.name} (${peer.address}) not Established from ${down.map((n) => n.name).join(', ')}`);
+      const down = nodesPeeringWith(ctx.cluster, peer).filter((n) => state(n.name, peer.address) !== 'Established');
+      if (down.length > 0) found.push(`BGP to ${peer.name} (${peer.address}) not Established from ${down.map((n) => `${n.name} (${state(n.name, peer.address)})`).join(', ')}`);
     }
   }
   return found;
