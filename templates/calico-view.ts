@@ -2,6 +2,7 @@ import type { Cluster, ClusterNode } from '../stacks/topology/topology.ts';
 import { RACK_LABEL, ROUTE_REFLECTOR_LABEL } from '../stacks/topology/topology.ts';
 import type { BgpPeerSpec } from '../stacks/environment/schema.ts';
 import { calicoHasSeparateOperatorCrds } from './versions.ts';
+import { bgpTopology } from '../stacks/environment/bgp-topology.ts';
 
 // The Calico resources' content, derived from the cluster model.
 
@@ -79,12 +80,31 @@ export function calicoView(cluster: Cluster) {
         keepaliveTime: p.keepaliveTime ?? null,
         filters: p.filters,
       })),
-      routeReflectors: reflectors ? { clusterId: reflectors.clusterId, selector: REFLECTOR_SELECTOR, label: ROUTE_REFLECTOR_LABEL } : null,
+      routeReflectors: reflectors ? { clusterId: reflectors.clusterId, domains: reflectionDomains(cluster) } : null,
       passwordEnvs: bgpPasswordEnvs(cluster),
       secretName: BGP_SECRET_NAME,
     },
     nodes: cluster.nodes.map((n) => nodeMetadata(n, reflectors?.clusterId)),
   };
+}
+
+/**
+ * Who reflects for whom, as Calico's documented route-reflector topology: the reflectors peer with
+ * each other, every other node with every reflector. With an AS per rack that holds within each
+ * rack only, since reflection across AS numbers would be eBGP (bgp-topology.ts checks that every
+ * rack has a reflector).
+ */
+function reflectionDomains(cluster: Cluster) {
+  const domain = (nameSuffix: string, scope: string, and: string) => ({
+    meshName: `herd-route-reflector-mesh${nameSuffix}`,
+    clientsName: `herd-nodes-to-route-reflectors${nameSuffix}`,
+    scope,
+    reflectors: `${REFLECTOR_SELECTOR}${and}`,
+    clients: `!has(${ROUTE_REFLECTOR_LABEL})${and}`,
+  });
+  if (bgpTopology(cluster.spec) !== 'rackReflectors') return [domain('', 'the cluster', '')];
+  const racks = [...new Set(cluster.nodes.filter((n) => n.routeReflector).map((n) => n.rack!))].sort();
+  return racks.map((rack) => domain(`-${rack}`, `rack ${rack}`, ` && ${RACK_LABEL} == '${rack}'`));
 }
 
 function nodeMetadata(node: ClusterNode, clusterId: string | undefined) {

@@ -2,6 +2,7 @@ import type { EnvironmentSpec } from './schema.ts';
 import { contains, ipv4ToInt, isReservedInNetwork, overlaps, parseNetwork } from './net.ts';
 import { SUPPORTED_KUBERNETES_MINORS, kubernetesMinor } from './versions.ts';
 import { controlPlaneAntiAffinity } from './anti-affinity.ts';
+import { bgpTopologyIssues } from './bgp-topology.ts';
 import { CONTROL_PLANE_BLOCK, CONTROL_PLANE_POOL, addressOf, nodeSlots } from '../topology/topology.ts';
 
 export interface CheckIssue {
@@ -282,6 +283,7 @@ const CHECKS: readonly Check[] = [
   apiEndpoint,
   ipPools,
   bgp,
+  bgpTopologyIssues,
   guestBootstrap,
   antiAffinity,
 ];

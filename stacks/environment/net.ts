@@ -60,3 +60,53 @@ export function isReservedInNetwork(network: Ipv4Network, address: string): bool
   const n = ipv4ToInt(address);
   return n === network.first || n === network.last;
 }
+
+/** An inclusive run of addresses in their 32-bit integer form. */
+export interface Ipv4Range {
+  readonly first: number;
+  readonly last: number;
+}
+
+/** Sorted, with overlapping and adjacent runs joined. */
+export function mergeRanges(ranges: readonly Ipv4Range[]): Ipv4Range[] {
+  const sorted = [...ranges].filter((r) => r.first <= r.last).sort((a, b) => a.first - b.first);
+  const merged: Ipv4Range[] = [];
+  for (const r of sorted) {
+    const last = merged.at(-1);
+    if (last !== undefined && r.first <= last.last + 1) merged[merged.length - 1] = { first: last.first, last: Math.max(last.last, r.last) };
+    else merged.push(r);
+  }
+  return merged;
+}
+
+/** The runs with the given addresses taken out. */
+export function withoutAddresses(ranges: readonly Ipv4Range[], addresses: readonly number[]): Ipv4Range[] {
+  let out = mergeRanges(ranges);
+  for (const a of addresses) {
+    out = out.flatMap((r) => (a < r.first || a > r.last ? [r] : [{ first: r.first, last: a - 1 }, { first: a + 1, last: r.last }].filter((p) => p.first <= p.last)));
+  }
+  return out;
+}
+
+/**
+ * The fewest CIDR blocks that hold exactly the addresses of the runs, no more. A block cannot
+ * span a gap, so each merged run is cut on its own: from its start, the largest block that is
+ * aligned there and ends inside the run, repeatedly (ipaddr.js parses CIDRs but has no such cut).
+ */
+export function cidrsCovering(ranges: readonly Ipv4Range[]): string[] {
+  const cidrs: string[] = [];
+  for (const { first, last } of mergeRanges(ranges)) {
+    let start = first;
+    while (start <= last) {
+      let size = 1;
+      while (start % (size * 2) === 0 && start + size * 2 - 1 <= last) size *= 2;
+      cidrs.push(`${intToIpv4(start)}/${32 - Math.log2(size)}`);
+      start += size;
+    }
+  }
+  return cidrs;
+}
+
+export function rangeSize(ranges: readonly Ipv4Range[]): number {
+  return mergeRanges(ranges).reduce((sum, r) => sum + r.last - r.first + 1, 0);
+}

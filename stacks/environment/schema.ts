@@ -215,6 +215,12 @@ const bgpPeer = z.strictObject({
   keepaliveTime: duration.optional(),
   filters: z.array(dnsLabel).default([]),
   kind: z.enum(['router', 'loadBalancer']).default('router').describe('what sits on the other side; shapes the rendered peer config'),
+  neighbors: z
+    .enum(['dynamic', 'static'])
+    .optional()
+    .describe(
+      'how the config herd peers renders for this peer names the nodes. dynamic (the default for a router): one listen range per AS over every address herd can give the nodes that peer here, so a capacity change needs no change on the router. static (the default for a loadBalancer: F5 documents no listen ranges for the BIG-IP imish): one neighbor per node, so adding or removing a node that peers here changes the config',
+    ),
 });
 
 const routeReflectors = z.strictObject({

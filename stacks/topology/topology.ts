@@ -84,7 +84,7 @@ export function addressOf(slot: NodeSlot, spec: EnvironmentSpec): string | undef
   return n <= ipv4ToInt(allocation.end) ? intToIpv4(n) : undefined;
 }
 
-export function asNumberOf(slot: NodeSlot, spec: EnvironmentSpec): number {
+export function asNumberOf(slot: Pick<NodeSlot, 'rack'>, spec: EnvironmentSpec): number {
   const bgp = spec.calico.bgp;
   return (slot.rack !== undefined ? bgp.rackAsNumbers[slot.rack] : undefined) ?? bgp.asNumber;
 }

@@ -54,12 +54,13 @@ describe('topology', () => {
 
   it('places rack, AS number and labels from the pool', () => {
     const nodes = byName(computeCluster(prod).nodes);
-    expect(nodes.get('prod-general-b-1')).toMatchObject({
+    expect(nodes.get('prod-general-b-3')).toMatchObject({
       rack: 'r2',
       asNumber: 65102,
       routeReflector: false,
       labels: { workload: 'general', 'herd.io/pool': 'general-b', 'herd.io/rack': 'r2' },
     });
+    expect(nodes.get('prod-general-b-1')).toMatchObject({ routeReflector: true, labels: { 'herd.io/rack': 'r2', 'herd.io/route-reflector': 'true' } });
     expect(nodes.get('prod-cp-2')).toMatchObject({ role: 'controlPlane', routeReflector: true, labels: { 'herd.io/route-reflector': 'true' } });
   });
 
@@ -92,7 +93,11 @@ describe('topology', () => {
         ],
         kubernetes: { version: '1.34.2' },
         containerd: { version: '1.7.28' },
-        calico: { version: '3.32.1', bgp: { asNumber: 4200000000, rackAsNumbers: { r1: 4200000001, r2: 4200000002 } } },
+        calico: {
+          version: '3.32.1',
+          // An AS per rack: the mesh is off and every node peers with the data centre's spine.
+          bgp: { asNumber: 4200000000, nodeToNodeMesh: false, rackAsNumbers: { r1: 4200000001, r2: 4200000002 }, peers: [{ name: 'spine', address: '10.64.0.2', asNumber: 65000 }] },
+        },
         ssh: { user: 'debian', agent: true, authorizedKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKs+o0YHh79JFPZ5Sg8DWWaEELpM7Jyk0B0VdQ+2ciL+ ops@example.com'] },
       }),
     );
