@@ -12,11 +12,13 @@ import { fanOutBenchmark } from './fan-out.ts';
 import { noChangeBenchmark } from './no-change.ts';
 import { addWorkerTimes, scaleOutTable } from './scale-out.ts';
 import { synthBenchmark } from './synth.ts';
+import { validateBenchmark } from './validate.ts';
+import { preflightBenchmark } from './preflight.ts';
 import { startLabCluster } from './lib/lab-cluster.ts';
 import { describeMachine } from './lib/machine.ts';
 import type { Sample } from './lib/stats.ts';
 
-const BENCHMARKS = ['fan-out', 'scale-out', 'no-change', 'synth'] as const;
+const BENCHMARKS = ['fan-out', 'scale-out', 'no-change', 'synth', 'validate', 'preflight'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -26,8 +28,8 @@ for (const name of only) if (!(BENCHMARKS as readonly string[]).includes(name)) 
 const wanted = (name: Benchmark): boolean => only.has(name);
 
 const config = quick
-  ? { runs: 2, fanOutSizes: [10, 25], handshakes: 10, small: 5, large: 10, synthSizes: [10, 100, 1000] }
-  : { runs: 5, fanOutSizes: [25, 50, 100], handshakes: 40, small: 5, large: 50, synthSizes: [10, 100, 1000, 5000] };
+  ? { runs: 2, fanOutSizes: [10, 25], handshakes: 10, small: 5, large: 10, synthSizes: [10, 100, 1000], validateSizes: [100, 1000] }
+  : { runs: 5, fanOutSizes: [25, 50, 100], handshakes: 40, small: 5, large: 50, synthSizes: [10, 100, 1000, 5000], validateSizes: [100, 1000, 5000] };
 
 const started = Date.now();
 const sections: string[][] = [];
@@ -79,6 +81,12 @@ if (wanted('scale-out') && scaleOut.length === 1) {
 }
 if (wanted('synth')) {
   await section('4. Synthesis', () => synthBenchmark({ sizes: config.synthSizes, runs: config.runs }));
+}
+if (wanted('validate')) {
+  await section('5. herd validate', () => validateBenchmark({ sizes: config.validateSizes, runs: config.runs }));
+}
+if (wanted('preflight')) {
+  await section('6. Preflight', () => preflightBenchmark({ sizes: quick ? [15, 100] : [15, 500], runs: config.runs }));
 }
 
 const date = new Date().toISOString().slice(0, 10);

@@ -30,6 +30,8 @@ export function writeVsphereEnvironment(dir: string, name: string, nodes: number
       allocation: { start: '10.64.0.10', end: '10.64.255.250', poolSize: Math.max(poolSize, 1) },
     },
     controlPlane: { count: 3, cpu: 4, memoryMiB: 16384, diskGiB: 80, endpoint: { type: 'loadBalancer', address: '10.64.0.5' } },
+    // kube-controller-manager gives every node a /24 of the pod network: a /9 has room for 32,768.
+    kubernetes: { podCidr: '10.128.0.0/9' },
     workerPools: Array.from({ length: pools }, (_, i) => ({
       name: `pool-${i + 1}`,
       count: Math.min(poolSize, workers - i * poolSize),

@@ -6,6 +6,7 @@ import { controlPlaneAntiAffinity } from './environment/anti-affinity.ts';
 import { desiredStateHash } from './desired-state.ts';
 import { VsphereConnection } from './constructs/vsphere-connection.ts';
 import { VspherePlacement } from './constructs/vsphere-placement.ts';
+import { VspherePreflight } from './constructs/vsphere-preflight.ts';
 import { VmFolderAndTags } from './constructs/vm-folder-and-tags.ts';
 import { NodeVm } from './constructs/node-vm.ts';
 import { AntiAffinityRule } from './constructs/anti-affinity-rule.ts';
@@ -56,6 +57,7 @@ export class EnvironmentStack extends TerraformStack {
 
 function vsphereMachines(stack: Construct, cluster: Cluster, infra: VsphereInfrastructureSpec): Map<string, NodeVm> {
   new VsphereConnection(stack, 'vsphere', { infrastructure: infra });
+  const preflight = new VspherePreflight(stack, 'preflight', { cluster });
   const placement = new VspherePlacement(stack, 'placement', { infrastructure: infra });
   const inventory = new VmFolderAndTags(stack, 'inventory', { cluster, infrastructure: infra, datacenterId: placement.datacenterId });
   const machines = new Map<string, NodeVm>();
@@ -77,5 +79,6 @@ function vsphereMachines(stack: Construct, cluster: Cluster, infra: VsphereInfra
       }
     }
   }
+  preflight.dependOnPreflight(stack);
   return machines;
 }

@@ -1,7 +1,7 @@
 import type { Cluster, ClusterNode } from '../stacks/topology/topology.ts';
 import { RACK_LABEL, ROUTE_REFLECTOR_LABEL } from '../stacks/topology/topology.ts';
 import type { BgpPeerSpec } from '../stacks/environment/schema.ts';
-import { calicoHasSeparateOperatorCrds } from './versions.ts';
+import { calicoHasSeparateOperatorCrds } from '../stacks/versions/table.ts';
 import { bgpTopology } from '../stacks/environment/bgp-topology.ts';
 
 // The Calico resources' content, derived from the cluster model.

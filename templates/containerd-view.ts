@@ -1,11 +1,11 @@
 import type { Cluster } from '../stacks/topology/topology.ts';
+import { containerdConfigFormat } from '../stacks/versions/table.ts';
 
 /** Registry hosts whose API is not at https://<host> (Docker Hub's is registry-1.docker.io). */
 const UPSTREAM_SERVER: Readonly<Record<string, string>> = { 'docker.io': 'https://registry-1.docker.io' };
 
 export function containerdView(cluster: Cluster) {
   const c = cluster.spec.containerd;
-  const major = Number(c.version.split('.')[0]);
   const mirrors = Object.keys(c.registryMirrors)
     .sort()
     .map((host) => ({
@@ -22,7 +22,7 @@ export function containerdView(cluster: Cluster) {
     // upstream version is pinned and the revision left to the repository.
     packagePattern: `${c.version}-*`,
     repository: c.packageRepository.replace(/\/+$/, ''),
-    configVersion: major >= 2 ? 3 : 2,
+    configVersion: containerdConfigFormat(c.version).writes,
     mirrors,
   };
 }

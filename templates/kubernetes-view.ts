@@ -1,6 +1,5 @@
 import type { Cluster, ClusterNode } from '../stacks/topology/topology.ts';
-import { kubernetesMinor } from '../stacks/environment/versions.ts';
-import { KUBERNETES_PACKAGE_REVISION, KUBE_VIP_IMAGE, pauseVersion } from './versions.ts';
+import { kubernetesMinorInfo, versionTable } from '../stacks/versions/table.ts';
 import * as paths from './paths.ts';
 
 // What the node scripts and kubeadm templates need, derived from the cluster model.
@@ -25,12 +24,15 @@ const KUBELET_FORBIDDEN_LABEL = /(^|[./])(kubernetes\.io|k8s\.io)\//;
 
 export function kubernetesView(cluster: Cluster) {
   const k = cluster.spec.kubernetes;
-  const minor = kubernetesMinor(k.version);
-  const repository = `${k.packageRepository.replace(/\/+$/, '')}/v1.${minor}/deb/`;
+  // The environment checks refuse a minor the table does not know, so this is found.
+  const minor = kubernetesMinorInfo(k.version);
+  if (minor === undefined) throw new Error(`Kubernetes ${k.version} is not in herd's table of versions`);
+  const repository = `${k.packageRepository.replace(/\/+$/, '')}/v${minor.minor}/deb/`;
   return {
     version: k.version,
-    minor: `1.${minor}`,
-    packageVersion: `${k.version}-${KUBERNETES_PACKAGE_REVISION}`,
+    minor: minor.minor,
+    kubeadmApi: minor.kubeadmApi,
+    packageVersion: `${k.version}-${versionTable().kubernetes.packageRevision}`,
     packageRepository: repository,
     packageKeyUrl: `${repository}Release.key`,
     imageRepository: k.imageRepository,
@@ -40,7 +42,7 @@ export function kubernetesView(cluster: Cluster) {
     proxyMode: k.proxyMode,
     modules: k.proxyMode === 'ipvs' ? [...BASE_MODULES, ...IPVS_MODULES] : BASE_MODULES,
     sysctls: SYSCTLS,
-    pauseImage: `${k.imageRepository}/pause:${pauseVersion(minor)}`,
+    pauseImage: `${k.imageRepository}/pause:${minor.pause}`,
   };
 }
 
@@ -54,7 +56,7 @@ export function endpointView(cluster: Cluster) {
     port,
     address: `${host}:${port}`,
     certSans: [...new Set(sans)],
-    kubeVip: endpoint.type === 'kubeVip' ? { address: endpoint.address, port: endpoint.port, interface: endpoint.interface, image: KUBE_VIP_IMAGE } : null,
+    kubeVip: endpoint.type === 'kubeVip' ? { address: endpoint.address, port: endpoint.port, interface: endpoint.interface, image: versionTable().kubeVip.image } : null,
   };
 }
 
@@ -86,4 +88,5 @@ export const pathsView = {
   joinSecrets: paths.JOIN_SECRETS,
   joinPlaceholders: paths.JOIN_PLACEHOLDERS,
   upgradedMarker: paths.KUBEADM_UPGRADED_MARKER,
+  containerdRestartMarker: paths.CONTAINERD_RESTART_MARKER,
 };

@@ -22,6 +22,8 @@ export const SUPER_ADMIN_KUBECONFIG = '/etc/kubernetes/super-admin.conf';
 export const APPLIED_DIR = '/var/lib/herd/applied';
 /** The Kubernetes version `kubeadm upgrade` last finished for on this node, so that a resumed upgrade does not run it twice. */
 export const KUBEADM_UPGRADED_MARKER = `${APPLIED_DIR}/kubeadm-upgraded`;
+/** Present from installing a new containerd until it restarted with its new config: a stopped run's successor finishes that. */
+export const CONTAINERD_RESTART_MARKER = '/var/lib/herd/containerd-restart-pending';
 
 /** Names of the join secrets in SECRETS_DIR (kubeadm's own words for them). */
 export const JOIN_SECRETS = {

@@ -12,6 +12,8 @@ import { labCommand } from './commands/lab.ts';
 import { resetCommand } from './commands/reset.ts';
 import { teardownBeginsCommand } from './commands/teardown-begins.ts';
 import { locksCommand } from './commands/locks.ts';
+import { preflightCommand } from './commands/preflight.ts';
+import { versionsCommand } from './commands/versions.ts';
 import { runCli } from './run.ts';
 
 const program = new Command('herd')
@@ -23,12 +25,14 @@ const program = new Command('herd')
   .addCommand(schemaCommand())
   .addCommand(renderCommand())
   .addCommand(peersCommand())
+  .addCommand(preflightCommand())
   .addCommand(planCommand())
   .addCommand(applyCommand())
   .addCommand(nodeCommand())
   .addCommand(resetCommand())
   .addCommand(teardownBeginsCommand())
   .addCommand(locksCommand())
+  .addCommand(versionsCommand())
   .addCommand(kubeconfigCommand())
   .addCommand(forgetHostCommand())
   .addCommand(labCommand());

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readJson, withLock, writeJson } from './simulators/lib/files.mjs';
 
 /**
  * The simulated cluster that all hosts of one lab share: `state.json` in the
@@ -69,7 +70,9 @@ export interface ClusterInfo {
 
 export interface HostRecord {
   readonly address: string;
-  readonly kubelet: { readonly running: boolean; readonly version: string | null; readonly since: string };
+  readonly kubelet: { readonly running: boolean; readonly version: string | null; readonly runtime?: string; readonly since: string };
+  /** The containers the host runs, by pod: what a containerd restart must leave alone (simulators/lib/containers.mjs). */
+  readonly containers?: Readonly<Record<string, { readonly id: string; readonly image: string; readonly startedAt: string }>>;
 }
 
 export interface NodeRecord {
@@ -141,4 +144,21 @@ export function ensureSealingKeys(clusterDir: string): void {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   writeFileSync(join(clusterDir, 'sealing.pub'), publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
   writeFileSync(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+}
+
+/**
+ * A host started afresh is a new machine: the kubelet the cluster knew on it
+ * is gone, so its Node stops being Ready (as a real one does once its kubelet
+ * stops posting status). Changed under the simulators' own lock.
+ */
+export function forgetHostMachine(clusterDir: string, host: string): void {
+  const file = join(clusterDir, 'state.json');
+  withLock(join(clusterDir, 'state.lock'), () => {
+    const state = readJson<{ hosts?: Record<string, { kubelet?: { running: boolean; since: string } }> } | null>(file, null);
+    const kubelet = state?.hosts?.[host]?.kubelet;
+    if (state === null || kubelet === undefined || !kubelet.running) return;
+    kubelet.running = false;
+    kubelet.since = new Date().toISOString();
+    writeJson(file, state, 0o666);
+  });
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { intToIpv4, parseNetwork } from '../../stacks/environment/net.ts';
 import type { Lab, LabHostSpec } from './lab.ts';
+import { defaultVersions } from '../../stacks/versions/table.ts';
 
 // Environment files for labs that tests and benchmarks start themselves: a
 // static environment whose hosts are the lab's, logged into with the lab's key.
@@ -52,6 +53,7 @@ export function labEnvironment(name: string, dir: string, lab: Lab, net: number)
     file: join(dir, `${name}.yaml`),
     write(counts, extra = {}) {
       const network = nodeNetwork(lab, net);
+      const versions = defaultVersions();
       const env = {
         infrastructure: { type: 'static', hosts: lab.hosts.map((h) => ({ name: h.name, address: h.address })) },
         network: { cidr: network.cidr, gateway: network.gateway, dnsServers: ['127.0.0.53'] },
@@ -60,9 +62,10 @@ export function labEnvironment(name: string, dir: string, lab: Lab, net: number)
           endpoint: counts.controlPlanes === 1 ? { type: 'firstNode' } : { type: 'loadBalancer', address: network.loadBalancer },
         },
         workerPools: [{ name: 'worker', count: counts.workers }],
-        kubernetes: { version: '1.34.2' },
-        containerd: { version: '1.7.28' },
-        calico: { version: '3.32.1' },
+        // What a new environment gets from the table of versions.
+        kubernetes: { version: versions.kubernetes },
+        containerd: { version: versions.containerd },
+        calico: { version: versions.calico },
         ssh: {
           user: lab.user,
           privateKeyFile: lab.keyFile,

@@ -19,6 +19,7 @@ import { hostControl, NODE_PATH, writeWorldWritable } from './sandbox.ts';
  * "systemctl restart containerd". `times` limits how many calls it hits
  * (default: every call until cleared).
  * - hang: the call never returns (until killed, e.g. by an SSH command timeout).
+ * - slow: the call waits `ms` milliseconds, then does what it would have done.
  * - fail: the call prints `stderr` (or a default message) and exits with exitCode.
  */
 export type Fault =
@@ -26,12 +27,13 @@ export type Fault =
   | { readonly kind: 'silent' }
   | { readonly kind: 'hostKeyChange' }
   | { readonly kind: 'hang'; readonly command: string; readonly times?: number }
+  | { readonly kind: 'slow'; readonly command: string; readonly ms: number; readonly times?: number }
   | { readonly kind: 'fail'; readonly command: string; readonly exitCode: number; readonly stderr?: string; readonly times?: number };
 
 /** faults.json in a host's io directory; the simulators read `commands` and count `remaining` down. */
 export interface FaultsFile {
   connection: 'refuseConnections' | 'silent' | null;
-  commands: Array<{ kind: 'hang' | 'fail'; command: string; exitCode?: number; stderr?: string; remaining: number | null }>;
+  commands: Array<{ kind: 'hang' | 'fail' | 'slow'; command: string; exitCode?: number; stderr?: string; ms?: number; remaining: number | null }>;
 }
 
 export function readFaults(paths: LabPaths, host: string): FaultsFile {
@@ -85,6 +87,11 @@ export async function applyFault(paths: LabPaths, host: FaultTarget, fault: Faul
     case 'hang':
       checkCommandFault(fault);
       faults.commands.push({ kind: 'hang', command: fault.command, remaining: fault.times ?? null });
+      break;
+    case 'slow':
+      checkCommandFault(fault);
+      if (!Number.isInteger(fault.ms) || fault.ms < 1) throw new Error(`fault ms must be a positive integer, got ${fault.ms}`);
+      faults.commands.push({ kind: 'slow', command: fault.command, ms: fault.ms, remaining: fault.times ?? null });
       break;
     case 'fail':
       checkCommandFault(fault);

@@ -28,6 +28,8 @@ export const SIMULATED_BASE_COMMANDS: Readonly<Record<string, string>> = {
  * packages bring them.
  */
 export const ABSENT_COMMANDS = ['kubeadm', 'kubelet', 'kubectl', 'crictl', 'ctr', 'containerd', 'runc'];
+/** A container image's policy-rc.d forbids every service start; a VM has none (invoke-rc.d(8)). */
+const ABSENT_FILES = ['/usr/sbin/policy-rc.d'];
 export const ABSENT_PACKAGES = new Set(['kubeadm', 'kubelet', 'kubectl', 'cri-tools', 'kubernetes-cni', 'containerd.io', 'containerd', 'runc']);
 
 /** Directories of the standard PATH, as real directories (on merged-/usr systems /sbin is a link). */
@@ -65,7 +67,7 @@ function machinePaths(command: string): string[] {
 
 /** Paths enter.sh deletes inside every host (the overlay records a whiteout; the machine keeps its file). */
 export function hiddenPaths(): string[] {
-  return ABSENT_COMMANDS.flatMap(machinePaths);
+  return [...ABSENT_COMMANDS.flatMap(machinePaths), ...ABSENT_FILES.filter((f) => existsSync(f))];
 }
 
 function sshdConfig(address: string): string {
@@ -160,7 +162,7 @@ export function writeBaseSeed(seedDir: string, user: string, nodePath: string): 
   for (const [command, debianDir] of Object.entries(SIMULATED_BASE_COMMANDS)) {
     for (const path of shadowPaths(command, debianDir)) write(path.slice(1), simulatorWrapper(command, nodePath), 0o755);
   }
-  for (const dir of [IN_HOST.codeDir, IN_HOST.nodeModulesDir, '/var/lib/herd-lab']) {
+  for (const dir of [IN_HOST.codeDir, IN_HOST.nodeModulesDir, IN_HOST.versionsDir, '/var/lib/herd-lab']) {
     mkdirSync(join(seedDir, dir.slice(1)), { recursive: true, mode: 0o755 });
   }
 }

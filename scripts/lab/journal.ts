@@ -22,7 +22,7 @@ export interface JournalEntry {
   readonly user: string;
   readonly durationMs: number;
   /** Set when an injected fault decided the outcome. */
-  readonly fault?: 'hang' | 'fail';
+  readonly fault?: 'hang' | 'fail' | 'slow';
 }
 
 export function readJournal(file: string): JournalEntry[] {

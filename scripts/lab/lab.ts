@@ -47,7 +47,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rm
 import { isAbsolute, join, resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import pLimit from 'p-limit';
-import { ensureSealingKeys, readClusterState, type ClusterState } from './cluster-state.ts';
+import { ensureSealingKeys, forgetHostMachine, readClusterState, type ClusterState } from './cluster-state.ts';
 import { applyFault, clearFaults, readFaults, type Fault, type FaultTarget } from './faults.ts';
 import { readJournal, type JournalEntry } from './journal.ts';
 import { ensureKeyPair } from './keys.ts';
@@ -335,6 +335,8 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   mkdirSync(paths.clusterDir, { recursive: true, mode: 0o777 });
   chmodSync(paths.clusterDir, 0o777);
   ensureSealingKeys(paths.clusterDir);
+  // A host started afresh is a new machine at the old name: the cluster's kubelet on it is gone.
+  for (const host of missing) forgetHostMachine(paths.clusterDir, host.name);
   mkdirSync(paths.hostsDir, { recursive: true, mode: 0o755 });
 
   const keyExisted = existsSync(keyFile);

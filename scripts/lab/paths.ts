@@ -15,6 +15,8 @@ export const IN_HOST = {
   simulatorsDir: '/usr/local/lib/herd-lab/lab/simulators',
   /** The repository's node_modules: yaml for the simulators, tsx and zod for calico-node's configuration generator. */
   nodeModulesDir: '/usr/local/lib/herd-lab/node_modules',
+  /** herd's table of versions (stacks/versions), which the simulators read as herd does. */
+  versionsDir: '/usr/local/lib/herd-lab/versions',
   ctl: '/usr/local/lib/herd-lab/lab/sandbox/ctl.sh',
   /** This host's io directory on the machine: host.json, journal, faults, sshd log. */
   ioDir: '/run/herd-lab/host',

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hiddenPaths, writeBaseSeed, writeHostSeed, type HostIdentity } from './host-files.ts';
-import { IN_HOST, LAB_CODE_DIR, type LabPaths } from './paths.ts';
+import { IN_HOST, LAB_CODE_DIR, REPO_ROOT, type LabPaths } from './paths.ts';
 import { childrenOf, type HostProcess } from './processes.ts';
 import { startTimeOf } from '../system/processes.ts';
 import { waitForSsh } from './probe.ts';
@@ -36,6 +36,7 @@ const ENTER_SCRIPT = join(LAB_CODE_DIR, 'sandbox/enter.sh');
 const NODE_PATH = realpathSync(process.execPath);
 /** The node_modules directory the yaml package sits in, bound into every host for the simulators. */
 const NODE_MODULES = dirname(dirname(createRequire(import.meta.url).resolve('yaml/package.json')));
+const VERSIONS_DIR = join(REPO_ROOT, 'stacks', 'versions');
 
 /**
  * The overlay shows only the root file system; anything the simulators need
@@ -110,6 +111,7 @@ export async function launchHost(ctx: SandboxContext, host: HostIdentity, timeou
         HERD_LAB_PUBKEY: ctx.publicKey,
         HERD_LAB_CODE_DIR: LAB_CODE_DIR,
         HERD_LAB_NODE_MODULES: NODE_MODULES,
+        HERD_LAB_VERSIONS_DIR: VERSIONS_DIR,
         HERD_LAB_CLUSTER_DIR: paths.clusterDir,
         HERD_LAB_EXTRA_BINDS: extraBinds().join(':'),
         HERD_LAB_BASE_SEED: paths.baseSeedDir,

@@ -4,6 +4,7 @@ import type { Cluster } from '../../stacks/topology/topology.ts';
 import type { RenderedCluster } from '../../templates/render.ts';
 import type { HostFacts } from './facts.ts';
 import type { ClusterView } from './cluster-view.ts';
+import type { SpaceNeed } from './space.ts';
 import type { RemoteHost } from './remote-host.ts';
 import type { Reporter } from './report.ts';
 
@@ -31,6 +32,8 @@ export interface PlannedStep {
   readonly forNodes?: readonly string[];
   /** Steps of a phase that runs in batches: each batch finishes before the next starts. */
   readonly batch?: number;
+  /** The facts the step was chosen from, in the operator's words (herd plan --json shows them). */
+  readonly because?: string;
 }
 
 /**
@@ -43,6 +46,8 @@ export interface Phase {
   readonly changes: boolean;
   plan(ctx: RunContext): PlannedStep[];
   run(ctx: RunContext, steps: readonly PlannedStep[]): Promise<void>;
+  /** The free space a planned step needs on its host, checked before anything runs. */
+  spaceNeeded?(ctx: RunContext, step: PlannedStep): SpaceNeed[];
 }
 
 export function hostOf(ctx: RunContext, name: string): RemoteHost {

@@ -15,6 +15,10 @@ export interface HostFacts {
   readonly packages: ReadonlyMap<string, string>;
   /** Step name → hash of the desired state it last succeeded with. */
   readonly applied: ReadonlyMap<string, string>;
+  /** The login user's home, where files are staged before they are installed. */
+  readonly home: string;
+  /** Free MiB on the file system of each path the steps write to (/var/lib, /etc, /run, the home). */
+  readonly freeMiB: ReadonlyMap<string, number>;
 }
 
 const PROBE = readFileSync(resolve(import.meta.dirname, 'probe.sh'), 'utf8');
@@ -42,5 +46,7 @@ export function parseFacts(text: string, nowEpoch: number): HostFacts {
     files: new Set(prefixed('file:').keys()),
     packages: prefixed('package:'),
     applied: prefixed('applied:'),
+    home: values.get('home') ?? '/',
+    freeMiB: new Map([...prefixed('space:')].map(([path, kib]) => [path, Math.floor(Number(kib) / 1024)])),
   };
 }

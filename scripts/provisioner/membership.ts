@@ -55,7 +55,7 @@ export function membershipOf(ctx: RunContext, node: ClusterNode): Membership {
   if (registered?.ready === true || etcdMember?.healthy === true) {
     throw new RefusedError(
       `${node.name} (${node.address}) has not joined, yet the cluster has a ${registered?.ready === true ? 'Ready Node' : 'healthy etcd member'} named ${node.name}: ` +
-        `another machine serves under that name. If that machine is the one being replaced, stop it, or run \`herd node remove ${ctx.env.name} ${node.name}\` first; then apply again.`,
+        `another machine serves under that name. If that is the machine being replaced, stop it: its Node turns NotReady about 40 s after its kubelet stops, and the next apply replaces it; or run \`herd node remove ${ctx.env.name} ${node.name} --address ${node.address}\` first.`,
     );
   }
   const what = [registered !== undefined ? `a Node ${node.name} (NotReady)` : undefined, etcdMember !== undefined ? `an etcd member ${node.name} (unhealthy)` : undefined].filter(Boolean).join(' and ');

@@ -18,6 +18,19 @@ if [[ -n $address ]] && ip -o route get "$address" 2>/dev/null | grep -q "^local
 else
   echo "address.local=no"
 fi
+# Free space where the steps write (KiB): packages and images under /var/lib, herd's files under
+# /etc, the login user's staging folder under their home, secrets and locks under /run.
+home=$(getent passwd "${SUDO_USER:-root}" | cut -d: -f6)
+echo "home=${home:-/}"
+free_kib() {
+  local path=$1
+  while [[ ! -e $path ]]; do path=${path%/*}; path=${path:-/}; done
+  df -Pk "$path" | awk 'NR == 2 { print $4 }'
+}
+for path in /var/lib /etc /run; do
+  echo "space:$path=$(free_kib "$path")"
+done
+echo "space:home=$(free_kib "${home:-/}")"
 for file in /etc/kubernetes/admin.conf /etc/kubernetes/kubelet.conf /etc/kubernetes/manifests/kube-apiserver.yaml; do
   [[ -e $file ]] && echo "file:$file=present"
 done

@@ -15,10 +15,12 @@ import { prepareNodes } from './phases/prepare-nodes.ts';
 import { initControlPlane } from './phases/init-control-plane.ts';
 import { joinControlPlanes, joinWorkers } from './phases/join-nodes.ts';
 import { upgradeControlPlanes, upgradeWorkers } from './phases/upgrade-nodes.ts';
-import { versionSkewIssues } from './upgrade-plan.ts';
+import { newClusterIssues, versionSkewIssues } from './upgrade-plan.ts';
 import { applyCalico } from './phases/apply-calico.ts';
 import { verify } from './phases/verify.ts';
 import { readClusterView } from './cluster-view.ts';
+import { spaceProblems } from './space.ts';
+import { planDocument, type PlanDocument } from './plan-document.ts';
 import { acquireEnvironmentLock } from './locks/environment-lock.ts';
 import { PG_CONN_STR, pgConnectionSecrets } from './locks/pg-lock.ts';
 import { NothingChangedError } from './refused.ts';
@@ -31,10 +33,14 @@ export interface ProvisionOptions {
   readonly verifyTimeoutMs?: number;
   /** How long apply waits for another apply on the environment to finish; 0 (the default) fails at once. */
   readonly lockTimeoutSeconds?: number;
+  /** Build new nodes on a Kubernetes minor past its end of life (to rehearse an upgrade of a cluster that runs one). */
+  readonly allowEndOfLife?: boolean;
 }
 
 export interface ProvisionResult {
   readonly plan: readonly { phase: string; steps: readonly PlannedStep[] }[];
+  /** The plan as herd plan --json prints it. */
+  readonly document: PlanDocument;
   readonly logDir: string;
 }
 
@@ -114,12 +120,16 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
     const unsuitable = cluster.nodes.flatMap((n) => hostProblems(n, ctx.facts.get(n.name)!).map((p) => `${n.name}: ${p}`));
     if (unsuitable.length > 0) throw new HostsNotSuitableError(unsuitable);
     ctx.clusterView = await readClusterView(ctx);
-    const skew = versionSkewIssues(ctx);
+    const skew = [...versionSkewIssues(ctx), ...newClusterIssues(ctx, { allowEndOfLife: options.allowEndOfLife ?? false })];
     if (skew.length > 0) throw new ConfigError(skew);
 
     const phases = PHASES(options.verifyTimeoutMs ?? 300_000);
     const plan = phases.map((phase) => ({ phase, steps: phase.plan(ctx) }));
     printPlan(reporter, plan);
+    const document = planDocument(ctx, plan, env.warnings);
+    // A full disk is known now, not half-way through, after other hosts have changed.
+    const short = spaceProblems(ctx, plan);
+    if (short.length > 0) throw new HostsNotSuitableError(short);
     if (!options.dryRun) {
       for (const { phase, steps } of plan) {
         if (steps.length === 0) continue;
@@ -128,7 +138,7 @@ async function run(options: ProvisionOptions, secrets: Record<string, string>, c
       }
       options.console.write(`\n${reporter.summary()}`);
     }
-    return { plan: plan.map(({ phase, steps }) => ({ phase: phase.title, steps })), logDir };
+    return { plan: plan.map(({ phase, steps }) => ({ phase: phase.title, steps })), document, logDir };
   } finally {
     close();
   }

@@ -89,16 +89,23 @@ export class RemoteHost {
     return this.session.exec(command, {
       timeoutMs: (lockWait + seconds + KILL_AFTER_SECONDS + 5) * 1000,
       ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
-      // A command that prints a secret prints it on stdout only; its stderr is logged like any other.
-      onOutput: (chunk: string, stream) => {
-        if (!options.secretOutput || stream === 'stderr') this.reporter.output(this.name, chunk);
-      },
+      onOutput: this.output(options.secretOutput === true),
     });
+  }
+
+  /** Where a command's output goes: the node's log, and what the operator must see on the console. */
+  private output(secretOutput: boolean): (chunk: string, stream: 'stdout' | 'stderr') => void {
+    return (chunk, stream) => {
+      // A command that prints a secret prints it on stdout only; its stderr is logged like any other.
+      if (!secretOutput || stream === 'stderr') this.reporter.output(this.name, chunk);
+      // A wait for the node's lock is news for the operator, not only for the log.
+      if (stream === 'stderr') for (const line of chunk.match(NODE_LOCK_NEWS) ?? []) this.reporter.info(this.name, line);
+    };
   }
 
   /** Runs a root command that must succeed; a failure carries the step name and the last lines of output. */
   async mustRun(step: string, argv: readonly string[], options: CommandOptions = {}): Promise<ExecResult> {
-    const result = await this.rootCommand(argv, options);
+    const result = await this.rootCommand(argv, { step, ...options });
     if (result.code === TIMED_OUT || result.code === KILLED) {
       throw new StepTimedOutError(this.name, step, options.timeoutSeconds ?? Math.ceil(this.timeoutMs / 1000), tail(options.secretOutput ? result.stderr : `${result.stdout}${result.stderr}`));
     }
@@ -128,7 +135,7 @@ export class RemoteHost {
     }
     installs.sort();
     const install = withNodeLock(['sh', '-c', installs.join(' && ')], this.holder(step), Math.ceil(this.timeoutMs / 1000));
-    const result = await this.session.exec(`sudo -n ${quote(install)}; rc=$?; rm -rf ${stage}; exit $rc`, { timeoutMs: 2 * this.timeoutMs });
+    const result = await this.session.exec(`sudo -n ${quote(install)}; rc=$?; rm -rf ${stage}; exit $rc`, { timeoutMs: 2 * this.timeoutMs, onOutput: this.output(false) });
     if (result.code !== 0) throw new StepFailedError(this.name, step, result.code, tail(result.stderr));
   }
 
@@ -175,6 +182,8 @@ export class RemoteHost {
 }
 
 const STARTED = new Date().toISOString();
+/** What the node lock's wrapper says when it waits, or gives up waiting (node-commands.ts). */
+const NODE_LOCK_NEWS = /^herd: .*(waiting up to|still runs a step).*$/gm;
 
 export function tail(text: string): string {
   return text.trimEnd().split('\n').slice(-TAIL_LINES).join('\n');

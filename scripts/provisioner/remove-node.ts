@@ -85,9 +85,6 @@ interface ClusterSide extends RemoveNodeOptions {
 async function removeFromCluster(side: ClusterSide, leavingHost: RemoteHost | undefined): Promise<void> {
   const { node, reporter, rendered } = side;
   reporter.phase(`Remove ${node} from the cluster`);
-  if (leavingHost === undefined) {
-    side.warnings.push(`${node} (${side.address}) cannot be reached: it was removed from the cluster without draining; its pods went with its Node object and are recreated elsewhere`);
-  }
   const staying = side.cluster.filter((cp) => cp.name !== node);
   const serving = await firstServing(side, staying, async (cp) => {
     await cp.putFiles('upload removal scripts', toNodeFiles([clusterScript(rendered, SCRIPTS.etcdMembers), clusterScript(rendered, SCRIPTS.removeNode)]));
@@ -123,6 +120,10 @@ async function removeFromCluster(side: ClusterSide, leavingHost: RemoteHost | un
     const drainSeconds = leavingHost === undefined ? 0 : side.drainTimeoutSeconds;
     await cp.mustRun(SCRIPTS.removeNode, ['bash', `${HERD_DIR}/${SCRIPTS.removeNode}`, node, via, String(drainSeconds)]);
     reporter.info(cp.name, `${node} ${drainSeconds === 0 ? 'deleted without draining' : 'drained and deleted'}`);
+    // Said only once it is true: with no control plane to act from, the node was not removed at all (warned above).
+    if (leavingHost === undefined) {
+      side.warnings.push(`${node} (${side.address}) cannot be reached: it was removed from the cluster without draining; its pods went with its Node object and are recreated elsewhere`);
+    }
   } finally {
     close();
   }

@@ -1,5 +1,5 @@
 import type { ConfigIssue } from '../../stacks/environment/errors.ts';
-import { kubernetesMinor } from '../../stacks/environment/versions.ts';
+import { compareVersions, containerdConfigFormat, containerdLines, defaultVersions, kubernetesMinorInfo, minorOf, newClusterMinors } from '../../stacks/versions/table.ts';
 import type { ClusterNode } from '../../stacks/topology/topology.ts';
 import { containerdView } from '../../templates/containerd-view.ts';
 import { kubernetesView } from '../../templates/kubernetes-view.ts';
@@ -113,28 +113,42 @@ export function describeUpgrade(u: NodeUpgrade, kubernetesVersion: string): stri
   if (u.kubeadm !== undefined) parts.push(u.kubeadm === 'apply' ? `kubeadm upgrade apply v${kubernetesVersion}` : 'kubeadm upgrade node');
   parts.push('drain');
   if (u.kubernetes !== undefined) parts.push(`kubelet and kubectl ${upstream(u.kubernetes.from)} → ${upstream(u.kubernetes.to)}`);
-  if (u.containerd !== undefined) parts.push(`containerd ${upstream(u.containerd.from)} → ${upstream(u.containerd.to)}`);
+  if (u.containerd !== undefined) {
+    const [from, to] = [upstream(u.containerd.from), upstream(u.containerd.to)];
+    const format = containerdConfigFormat(to).writes;
+    const rewritten = containerdConfigFormat(from).writes !== format ? ` (its config rewritten as version ${format} before the restart)` : '';
+    parts.push(`containerd ${from} → ${to}${rewritten}`);
+  }
   parts.push('uncordon when Ready');
   return parts.join(', ');
 }
 
-/**
- * Version changes kubeadm cannot make, checked against what the joined nodes
- * run before anything is changed: more than one minor up, or any step down.
- */
-export function versionSkewIssues(ctx: RunContext): ConfigIssue[] {
-  const want = ctx.cluster.spec.kubernetes.version;
-  const wantMinor = kubernetesMinor(want);
+/** Joined nodes grouped by the upstream version of a package they run. */
+function joinedNodesBy(ctx: RunContext, packageName: string): Map<string, string[]> {
   const nodesByVersion = new Map<string, string[]>();
   for (const node of ctx.cluster.nodes) {
     const facts = ctx.facts.get(node.name);
-    const installed = facts !== undefined && joined(facts) ? facts.packages.get('kubelet') : undefined;
+    const installed = facts !== undefined && joined(facts) ? facts.packages.get(packageName) : undefined;
     if (installed !== undefined) nodesByVersion.set(upstream(installed), [...(nodesByVersion.get(upstream(installed)) ?? []), node.name]);
   }
+  return nodesByVersion;
+}
+
+const runBy = (running: string, nodes: readonly string[]): string => `the ${running} that ${nodes.join(', ')} ${nodes.length === 1 ? 'runs' : 'run'}`;
+
+/**
+ * Version changes kubeadm and containerd cannot make, checked against what the
+ * joined nodes run before anything is changed: Kubernetes more than one minor
+ * up, or any step down; containerd past its next minor (or, from an LTS, past
+ * the next LTS), or down to an older line.
+ */
+export function versionSkewIssues(ctx: RunContext): ConfigIssue[] {
+  const want = ctx.cluster.spec.kubernetes.version;
+  const wantMinor = minorNumber(want);
   const issues: ConfigIssue[] = [];
-  for (const [running, nodes] of nodesByVersion) {
-    const runningMinor = kubernetesMinor(running);
-    const where = `the ${running} that ${nodes.join(', ')} ${nodes.length === 1 ? 'runs' : 'run'}`;
+  for (const [running, nodes] of joinedNodesBy(ctx, 'kubelet')) {
+    const runningMinor = minorNumber(running);
+    const where = runBy(running, nodes);
     let message: string | undefined;
     if (wantMinor > runningMinor + 1) {
       const steps = Array.from({ length: wantMinor - runningMinor - 1 }, (_, i) => `1.${runningMinor + i + 1}.x`);
@@ -144,14 +158,56 @@ export function versionSkewIssues(ctx: RunContext): ConfigIssue[] {
     }
     if (message !== undefined) issues.push({ file: ctx.env.file, path: 'kubernetes.version', message });
   }
+  const containerd = ctx.cluster.spec.containerd;
+  for (const [running, nodes] of joinedNodesBy(ctx, containerd.packageName)) {
+    const message = containerdStepIssue(running, containerd.version, runBy(running, nodes));
+    if (message !== undefined) issues.push({ file: ctx.env.file, path: 'containerd.version', message });
+  }
   return issues;
 }
 
-function compareVersions(a: string, b: string): number {
-  const [pa, pb] = [a, b].map((v) => v.split('.').map(Number));
-  for (let i = 0; i < 3; i++) {
-    const d = (pa![i] ?? 0) - (pb![i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
+/**
+ * containerd supports an upgrade to its next minor release and, from an LTS, to the next LTS
+ * (RELEASES.md "Upgrade Path"; "direct upgrades between sequential LTS releases (e.g., 1.7 to 2.3)",
+ * containerd 2.3.0's release notes), and no step down to an older line.
+ */
+function containerdStepIssue(running: string, want: string, where: string): string | undefined {
+  const [from, to] = [minorOf(running), minorOf(want)];
+  const lines = containerdLines().reverse();
+  const at = lines.findIndex((l) => l.line === from);
+  if (from === to || at === -1) return undefined;
+  if (compareVersions(to, from) < 0) return `${want} is below ${where}; containerd does not downgrade to an older release line: set ${from}.x or later`;
+  const next = lines[at + 1];
+  const nextLts = lines[at]!.lts ? lines.slice(at + 1).find((l) => l.lts) : undefined;
+  if (to === next?.line || to === nextLts?.line) return undefined;
+  const allowed = [next, nextLts].filter((l) => l !== undefined).map((l) => `${l.line}.x`);
+  return `${want} skips release lines from ${where}; containerd upgrades to its next minor${nextLts ? ', or from one LTS to the next' : ''}: set ${allowed.join(' or ')} first`;
+}
+
+/** 36 of 1.36.4: kubeadm's one-minor rule counts minors. */
+const minorNumber = (v: string): number => Number(minorOf(v).split('.')[1]);
+
+/**
+ * A cluster that does not exist yet is built only on a minor upstream still patches (as of the
+ * table's review): older minors are accepted only where a cluster already runs them, as the
+ * starting point of an upgrade, unless the operator rehearses such an upgrade on purpose.
+ */
+export function newClusterIssues(ctx: RunContext, options: { allowEndOfLife: boolean }): ConfigIssue[] {
+  const running = ctx.cluster.nodes.some((n) => {
+    const facts = ctx.facts.get(n.name);
+    return facts !== undefined && joined(facts);
+  });
+  if (options.allowEndOfLife || running) return [];
+  const want = ctx.cluster.spec.kubernetes.version;
+  const fresh = newClusterMinors();
+  const minor = kubernetesMinorInfo(want);
+  if (minor === undefined || fresh.some((m) => m.minor === minor.minor)) return [];
+  const suggested = defaultVersions();
+  return [
+    {
+      file: ctx.env.file,
+      path: 'kubernetes.version',
+      message: `no node runs Kubernetes yet, so this is a new cluster, and Kubernetes ${minor.minor} reached its end of life on ${minor.endOfLife}: herd builds new clusters on ${fresh.map((m) => m.minor).join(', ')}; set ${suggested.kubernetes} (with containerd ${suggested.containerd}), or pass --allow-end-of-life to rehearse an upgrade from ${minor.minor}`,
+    },
+  ];
 }

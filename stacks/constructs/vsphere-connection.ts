@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { TerraformStack } from 'cdktf';
 import { VsphereProvider, type VsphereProviderConfig } from '@cdktf/provider-vsphere/lib/provider/index.js';
 import type { VsphereInfrastructureSpec } from '../environment/schema.ts';
 
@@ -14,6 +15,13 @@ export interface VsphereConnectionProps {
  */
 const CREDENTIALS_FROM_ENVIRONMENT = {} as Pick<VsphereProviderConfig, 'user' | 'password'>;
 
+/**
+ * Patch releases of the provider the bindings were generated from (2.15.0),
+ * which herd's stacks were applied with against vCenter's simulator; a minor
+ * release may change what the bindings write, so it waits for new bindings.
+ */
+export const VSPHERE_PROVIDER_VERSION = '~> 2.15.0';
+
 export class VsphereConnection extends Construct {
   readonly provider: VsphereProvider;
 
@@ -24,7 +32,9 @@ export class VsphereConnection extends Construct {
       ...CREDENTIALS_FROM_ENVIRONMENT,
       // Left out, the provider reads VSPHERE_SERVER.
       vsphereServer: infra.server,
-      ...(infra.allowUnverifiedSsl ? { allowUnverifiedSsl: true } : {}),
+      // Always written: left out, the provider would take VSPHERE_ALLOW_UNVERIFIED_SSL from the operator's shell.
+      allowUnverifiedSsl: infra.allowUnverifiedSsl,
     });
+    TerraformStack.of(this).addOverride('terraform.required_providers.vsphere.version', VSPHERE_PROVIDER_VERSION);
   }
 }

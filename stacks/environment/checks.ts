@@ -1,7 +1,10 @@
 import type { EnvironmentSpec } from './schema.ts';
-import { contains, ipv4ToInt, isReservedInNetwork, overlaps, parseNetwork } from './net.ts';
-import { SUPPORTED_KUBERNETES_MINORS, kubernetesMinor } from './versions.ts';
+import { contains, ipv4ToInt, isReservedInNetwork, parseNetwork } from './net.ts';
+import { versionIssues } from '../versions/environment-rules.ts';
 import { controlPlaneAntiAffinity } from './anti-affinity.ts';
+import { rangeCollisions, singleCollisions } from './addresses.ts';
+import { networkSizeIssues } from './network-sizes.ts';
+import { Unparsed } from './partial.ts';
 import { bgpTopologyIssues } from './bgp-topology.ts';
 import { CONTROL_PLANE_BLOCK, CONTROL_PLANE_POOL, addressOf, nodeSlots } from '../topology/topology.ts';
 
@@ -12,37 +15,21 @@ export interface CheckIssue {
 
 type Check = (env: string, spec: EnvironmentSpec) => CheckIssue[];
 
-/** Rules that relate fields to each other; each check returns every problem it finds so the operator sees them all at once. */
-export function crossFieldIssues(env: string, spec: EnvironmentSpec): CheckIssue[] {
-  return CHECKS.flatMap((check) => check(env, spec));
-}
-
-const kubernetesVersion: Check = (_env, spec) => {
-  const minor = kubernetesMinor(spec.kubernetes.version);
-  const supported = SUPPORTED_KUBERNETES_MINORS as readonly number[];
-  return supported.includes(minor)
-    ? []
-    : [{ path: ['kubernetes', 'version'], message: `Kubernetes 1.${minor} is not supported; supported minors: ${supported.map((m) => `1.${m}`).join(', ')}` }];
-};
-
-const disjointNetworks: Check = (_env, spec) => {
-  const named: Array<[PropertyKey[], string]> = [
-    [['network', 'cidr'], spec.network.cidr],
-    [['kubernetes', 'podCidr'], spec.kubernetes.podCidr],
-    [['kubernetes', 'serviceCidr'], spec.kubernetes.serviceCidr],
-  ];
-  const issues: CheckIssue[] = [];
-  for (let i = 0; i < named.length; i++) {
-    for (let j = i + 1; j < named.length; j++) {
-      const [pa, a] = named[i]!;
-      const [pb, b] = named[j]!;
-      if (overlaps(parseNetwork(a), parseNetwork(b))) {
-        issues.push({ path: pb, message: `${b} overlaps ${pa.map(String).join('.')} (${a}); node, pod and service networks must be disjoint` });
-      }
+/**
+ * Rules that relate fields to each other; each check returns every problem it finds so the operator
+ * sees them all at once. When the schema rejected part of the file (`partial`), a check that reads a
+ * rejected value reports nothing (see partial.ts), and so does one that trips over what did not parse.
+ */
+export function crossFieldIssues(env: string, spec: EnvironmentSpec, partial = false): CheckIssue[] {
+  return CHECKS.flatMap((check) => {
+    try {
+      return check(env, spec);
+    } catch (err) {
+      if (err instanceof Unparsed || partial) return [];
+      throw err;
     }
-  }
-  return issues;
-};
+  });
+}
 
 const gateway: Check = (_env, spec) => {
   const net = parseNetwork(spec.network.cidr);
@@ -87,6 +74,11 @@ const allocation: Check = (_env, spec) => {
   }
   const size = ipv4ToInt(range.end) - ipv4ToInt(range.start) + 1;
   if (size < 1) return [...issues, { path: ['network', 'allocation', 'end'], message: `the range ends (${range.end}) before it starts (${range.start})` }];
+  for (const key of ['start', 'end'] as const) {
+    if (contains(net, range[key]) && isReservedInNetwork(net, range[key])) {
+      issues.push({ path: ['network', 'allocation', key], message: `${range[key]} is the network or broadcast address of ${net.cidr}, which no node can have` });
+    }
+  }
   const needed = CONTROL_PLANE_BLOCK + spec.workerPools.length * range.poolSize;
   if (size < needed) {
     issues.push({
@@ -120,7 +112,7 @@ const staticHosts: Check = (env, spec) => {
   return issues;
 };
 
-/** Node addresses stay clear of pod and service networks because those must be disjoint from the node network. */
+/** Node addresses stay clear of pod and service networks because those must be disjoint from the node network; collisions are addresses.ts's. */
 const nodeAddresses: Check = (env, spec) => {
   const net = parseNetwork(spec.network.cidr);
   const slots = nodeSlots(env, spec);
@@ -128,27 +120,22 @@ const nodeAddresses: Check = (env, spec) => {
   const issues: CheckIssue[] = Object.keys(spec.network.addresses)
     .filter((name) => !known.has(name))
     .map((name) => ({ path: ['network', 'addresses', name], message: `no node is named "${name}"; nodes are named like ${slots[0]?.name ?? `${env}-cp-1`}` }));
-  const owner = new Map<string, string>();
   for (const slot of slots) {
     const address = addressOf(slot, spec);
-    if (address === undefined) continue;
+    // Allocated addresses lie in the range, whose ends are checked against the network by `allocation`.
+    if (address === undefined || (spec.infrastructure.type === 'vsphere' && spec.network.addresses[slot.name] === undefined)) continue;
     const path = addressPath(slot.name, spec);
     if (!contains(net, address)) issues.push({ path, message: `${slot.name}'s address ${address} is outside the node network ${net.cidr}` });
     else if (isReservedInNetwork(net, address)) issues.push({ path, message: `${slot.name}'s address ${address} is the network or broadcast address of ${net.cidr}` });
-    if (address === spec.network.gateway) issues.push({ path, message: `${slot.name}'s address ${address} is the gateway` });
-    const other = owner.get(address);
-    if (other !== undefined) issues.push({ path, message: `${slot.name}'s address ${address} is already ${other}'s` });
-    owner.set(address, slot.name);
   }
   return issues;
 };
 
 function addressPath(name: string, spec: EnvironmentSpec): PropertyKey[] {
-  if (spec.network.addresses[name] !== undefined) return ['network', 'addresses', name];
   if (spec.infrastructure.type === 'static') {
     return ['infrastructure', 'hosts', spec.infrastructure.hosts.findIndex((h) => h.name === name), 'address'];
   }
-  return ['network', 'allocation'];
+  return ['network', 'addresses', name];
 }
 
 const apiEndpoint: Check = (env, spec) => {
@@ -158,27 +145,18 @@ const apiEndpoint: Check = (env, spec) => {
       ? [{ path: ['controlPlane', 'endpoint', 'type'], message: 'firstNode gives no failover; with more than one control plane use loadBalancer or kubeVip' }]
       : [];
   }
-  const issues: CheckIssue[] = [];
-  const nodeOwning = nodeSlots(env, spec).find((s) => addressOf(s, spec) === endpoint.address);
-  if (nodeOwning) issues.push({ path: ['controlPlane', 'endpoint', 'address'], message: `${endpoint.address} is ${nodeOwning.name}'s address; the endpoint needs an address of its own` });
-  if (endpoint.type === 'kubeVip' && !contains(parseNetwork(spec.network.cidr), endpoint.address)) {
-    issues.push({ path: ['controlPlane', 'endpoint', 'address'], message: `a kube-vip address must be in the node network ${spec.network.cidr}` });
-  }
-  return issues;
+  if (endpoint.type !== 'kubeVip') return [];
+  // kube-vip answers ARP for its address on the nodes' own segment.
+  const net = parseNetwork(spec.network.cidr);
+  if (!contains(net, endpoint.address)) return [{ path: ['controlPlane', 'endpoint', 'address'], message: `a kube-vip address must be in the node network ${spec.network.cidr}` }];
+  if (isReservedInNetwork(net, endpoint.address)) return [{ path: ['controlPlane', 'endpoint', 'address'], message: `${endpoint.address} is the network or broadcast address of ${net.cidr}` }];
+  return [];
 };
 
 const ipPools: Check = (_env, spec) => {
-  const pod = parseNetwork(spec.kubernetes.podCidr);
   const issues: CheckIssue[] = [];
   const seen = new Set<string>();
   (spec.calico.ipPools ?? []).forEach((pool, i) => {
-    const net = parseNetwork(pool.cidr);
-    if (net.first < pod.first || net.last > pod.last) {
-      issues.push({ path: ['calico', 'ipPools', i, 'cidr'], message: `${pool.cidr} is not inside kubernetes.podCidr (${pod.cidr})` });
-    }
-    if (pool.blockSize < net.prefix) {
-      issues.push({ path: ['calico', 'ipPools', i, 'blockSize'], message: `block size /${pool.blockSize} is larger than the pool ${pool.cidr}; use /${net.prefix} or more` });
-    }
     if (seen.has(pool.name)) issues.push({ path: ['calico', 'ipPools', i, 'name'], message: `IP pool name "${pool.name}" is used twice` });
     seen.add(pool.name);
   });
@@ -195,7 +173,6 @@ const bgp: Check = (env, spec) => {
   const issues: CheckIssue[] = [];
   const racks = racksInUse(spec);
   const slots = nodeSlots(env, spec);
-  const addressOwner = new Map(slots.map((s) => [addressOf(s, spec), s.name]));
   const filters = new Set(b.filters.map((f) => f.name));
   const peerNames = new Set<string>();
 
@@ -211,8 +188,6 @@ const bgp: Check = (env, spec) => {
     const at = (...rest: PropertyKey[]): PropertyKey[] => ['calico', 'bgp', 'peers', i, ...rest];
     if (peerNames.has(peer.name)) issues.push({ path: at('name'), message: `peer name "${peer.name}" is used twice` });
     peerNames.add(peer.name);
-    const owner = addressOwner.get(peer.address);
-    if (owner !== undefined) issues.push({ path: at('address'), message: `${peer.address} is node ${owner}'s address; a BGP peer is a router or load balancer outside the cluster` });
     if (typeof peer.nodes === 'object') {
       peer.nodes.racks.forEach((rack, j) => {
         if (!racks.has(rack)) issues.push({ path: at('nodes', 'racks', j), message: `no node is in rack "${rack}"; racks in use: ${[...racks].join(', ') || 'none'}` });
@@ -273,14 +248,16 @@ const antiAffinity: Check = (_env, spec) => {
 };
 
 const CHECKS: readonly Check[] = [
-  kubernetesVersion,
-  disjointNetworks,
+  (_env, spec) => versionIssues(spec),
+  networkSizeIssues,
   gateway,
   names,
   allocation,
   staticHosts,
   nodeAddresses,
   apiEndpoint,
+  singleCollisions,
+  rangeCollisions,
   ipPools,
   bgp,
   bgpTopologyIssues,

@@ -1,3 +1,5 @@
+import { visible } from './messages.ts';
+
 /** One problem in an environment file, located the way an editor needs it. */
 export interface ConfigIssue {
   readonly file: string;
@@ -24,6 +26,6 @@ export function formatIssue(issue: ConfigIssue): string {
 
 export function formatPath(path: readonly PropertyKey[]): string {
   return path
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? visible(String(key)) : `.${visible(String(key))}`))
     .join('');
 }

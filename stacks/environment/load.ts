@@ -1,11 +1,15 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { environmentSchema, type EnvironmentSpec } from './schema.ts';
 import { crossFieldIssues } from './checks.ts';
 import { ConfigError, formatPath, type ConfigIssue } from './errors.ts';
-import { allowedKeysAt } from './schema-walk.ts';
+import { allowedKeysAt, requiredKeys, schemaAt, valueAt } from './schema-walk.ts';
+import { didYouMean, herdError, invisibleHint, visible, withoutInvisible, yamlReadingHint } from './messages.ts';
+import { RejectedPaths, parseWhatParses } from './partial.ts';
+import { duplicateKeys, lineAt, parseSource, sourceTextAt, type SourceFile } from './yaml-source.ts';
+import { versionWarnings } from '../versions/environment-rules.ts';
+import { today } from '../versions/today.ts';
 
 /** A validated environment: the operator's file with every default filled in. */
 export interface Environment {
@@ -13,6 +17,8 @@ export interface Environment {
   /** Absolute path of the environment file. */
   readonly file: string;
   readonly spec: EnvironmentSpec;
+  /** What works but should change soon (a version past its end of life), located like errors; never fatal. */
+  readonly warnings: readonly ConfigIssue[];
 }
 
 export const DEFAULT_ENVIRONMENTS_DIR = resolve(import.meta.dirname, '../environments');
@@ -33,37 +39,55 @@ export function loadEnvironmentByName(name: string, dir: string = DEFAULT_ENVIRO
   return loadEnvironment(environmentFile(name, dir));
 }
 
-interface ParsedFile {
-  readonly file: string;
-  readonly doc: Document;
-  readonly lines: LineCounter;
-}
-
 /** Loads, merges `extends`, validates and cross-checks one environment file; throws ConfigError with every issue found. */
 export function loadEnvironment(path: string): Environment {
   const file = resolve(path);
   const name = basename(file).replace(/\.ya?ml$/, '');
-  const chain: ParsedFile[] = [];
+  const chain: SourceFile[] = [];
   const raw = readChain(file, chain);
   const issues: ConfigIssue[] = [];
+  const rejected = new RejectedPaths();
   const locate = (p: readonly PropertyKey[], message: string): ConfigIssue => locateIssue(chain, p, message);
 
   if (!/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/.test(name)) {
     issues.push({ file, path: '', message: `the file name "${name}" is the environment name and must be a DNS label of at most 32 characters (lower-case letters, digits, "-")` });
   }
+  for (const source of chain) {
+    for (const duplicate of duplicateKeys(source)) {
+      issues.push(duplicate.issue);
+      rejected.add(duplicate.path);
+    }
+  }
   issues.push(...literalSecretIssues(raw, []).map(([p, m]) => locate(p, m)));
 
-  const result = environmentSchema.safeParse(raw);
-  if (!result.success) {
-    issues.push(...result.error.issues.flatMap((issue) => zodIssueToConfigIssues(issue, raw, locate)));
-    throw new ConfigError(issues);
+  const result = environmentSchema.safeParse(raw, { error: herdError });
+  let spec: EnvironmentSpec;
+  if (result.success) spec = result.data;
+  else {
+    for (const issue of result.error.issues) {
+      issues.push(...zodIssueToConfigIssues(issue, raw, chain, locate));
+      if (issue.code !== 'unrecognized_keys') rejected.add(issue.path);
+    }
+    // The parts that parsed, with their defaults: the cross-field checks see rejected values as unreadable.
+    spec = parseWhatParses(environmentSchema, raw, rejected) as EnvironmentSpec;
   }
-  issues.push(...crossFieldIssues(name, result.data).map(({ path: p, message }) => locate(p, message)));
+  issues.push(...crossFieldIssues(name, rejected.guard(spec), !result.success).map(({ path: p, message }) => locate(p, message)));
   if (issues.length > 0) throw new ConfigError(issues);
-  return { name, file, spec: result.data };
+  const warnings = versionWarnings(spec, today()).map(({ path: p, message }) => locate(p, message));
+  return { name, file, spec, warnings };
 }
 
-function readChain(file: string, chain: ParsedFile[]): unknown {
+/**
+ * A problem found after loading (herd preflight, against vCenter), located in
+ * the environment's files the way loading locates its own.
+ */
+export function locateInEnvironment(env: Environment, path: readonly PropertyKey[], message: string): ConfigIssue {
+  const chain: SourceFile[] = [];
+  readChain(env.file, chain);
+  return locateIssue(chain, path, message);
+}
+
+function readChain(file: string, chain: SourceFile[]): unknown {
   const from = chain.at(-1);
   const extendsIssue = (message: string): ConfigIssue => (from ? locateIssue([from], ['extends'], message) : { file, path: '', message });
   if (chain.some((c) => c.file === file)) {
@@ -75,15 +99,10 @@ function readChain(file: string, chain: ParsedFile[]): unknown {
   } catch (err) {
     throw new ConfigError([extendsIssue(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)]);
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({ file, path: '', line: lines.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split('\n')[0]}` })),
-    );
-  }
-  const value: unknown = doc.toJS() ?? {};
-  chain.push({ file, doc, lines });
+  const source = parseSource(file, text);
+  if (Array.isArray(source)) throw new ConfigError(source);
+  const value: unknown = source.doc.toJS() ?? {};
+  chain.push(source);
   if (!isPlainObject(value)) {
     throw new ConfigError([{ file, path: '', message: 'the file must hold a YAML mapping (key: value pairs)' }]);
   }
@@ -134,56 +153,59 @@ function literalSecretIssues(value: unknown, path: PropertyKey[]): Array<[Proper
 function zodIssueToConfigIssues(
   issue: z.core.$ZodIssue,
   raw: unknown,
+  chain: readonly SourceFile[],
   locate: (p: readonly PropertyKey[], m: string) => ConfigIssue,
 ): ConfigIssue[] {
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeysAt(environmentSchema, raw, issue.path);
     return issue.keys
       .filter((key) => !SECRET_KEY.test(key))
-      .map((key) => locate([...issue.path, key], `unknown field "${key}"${suggest(key, allowed)}; allowed here: ${allowed.join(', ')}`));
+      .map((key) => {
+        const meant = withoutInvisible(key);
+        const message =
+          meant !== key && allowed.includes(meant)
+            ? `unknown field "${visible(key)}"${invisibleHint(key)}`
+            : `unknown field "${visible(key)}"${didYouMean(meant, allowed)}; allowed here: ${allowed.join(', ')}`;
+        return locate([...issue.path, key], message);
+      });
   }
-  if (issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined) {
-    return [locate(issue.path, `is required (${issue.expected})`)];
-  }
-  return [locate(issue.path, issue.message)];
+  const value = valueAt(raw, issue.path);
+  if (issue.code === 'invalid_type' && value === undefined) return [locate(issue.path, requiredMessage(raw, issue.path, issue.message))];
+  const lastKey = issue.path.at(-1);
+  const hint =
+    typeof value === 'string'
+      ? invisibleHint(value)
+      : typeof lastKey === 'string' && invisibleHint(lastKey) !== ''
+        ? invisibleHint(lastKey)
+        : yamlReadingHint(value, sourceText(chain, issue.path), issue.message.startsWith('must be text,'));
+  return [locate(issue.path, `${issue.message}${hint}`)];
 }
 
-function suggest(key: string, allowed: readonly string[]): string {
-  const close = allowed.find((a) => a.toLowerCase() === key.toLowerCase() || editDistance(a.toLowerCase(), key.toLowerCase()) <= 2);
-  return close ? ` (did you mean "${close}"?)` : '';
+/** "is required", with what the missing mapping needs or what the field is for. */
+function requiredMessage(raw: unknown, path: readonly PropertyKey[], fallback: string): string {
+  const field = schemaAt(environmentSchema, raw, path);
+  const needs = requiredKeys(field, undefined);
+  if (needs.length > 0) return `is required: a mapping with at least ${needs.join(', ')}`;
+  const why = field?.description?.replace(/^required: /, '');
+  return why === undefined ? fallback : `is required (${why})`;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
+function sourceText(chain: readonly SourceFile[], path: readonly PropertyKey[]): string | undefined {
+  const steps = path.map((k) => (typeof k === 'number' ? k : String(k)));
+  for (const source of chain) {
+    const text = sourceTextAt(source, steps);
+    if (text !== undefined) return text;
   }
-  return row[b.length]!;
+  return undefined;
 }
 
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let v = value;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[key];
-  }
-  return v;
-}
-
-/** Finds the line of the deepest node on the path that exists, preferring the extending file over its bases. */
-function locateIssue(chain: readonly ParsedFile[], path: readonly PropertyKey[], message: string): ConfigIssue {
-  const keys = path.map((k) => (typeof k === 'symbol' ? String(k) : k));
-  for (let depth = keys.length; depth >= 0; depth--) {
-    for (const { file, doc, lines } of chain) {
-      const node: unknown = depth === 0 ? doc.contents : doc.getIn(keys.slice(0, depth), true);
-      const offset = (node as YamlNode | undefined)?.range?.[0];
-      if (offset !== undefined) return { file, path: formatPath(path), line: lines.linePos(offset).line, message };
+/** Finds the line of the deepest part of the path that exists (a field's key line), preferring the extending file over its bases. */
+function locateIssue(chain: readonly SourceFile[], path: readonly PropertyKey[], message: string): ConfigIssue {
+  const steps = path.map((k) => (typeof k === 'number' ? k : String(k)));
+  for (let depth = steps.length; depth >= 0; depth--) {
+    for (const source of chain) {
+      const line = lineAt(source, steps.slice(0, depth));
+      if (line !== undefined) return { file: source.file, path: formatPath(path), line, message };
     }
   }
   return { file: chain[0]!.file, path: formatPath(path), message };

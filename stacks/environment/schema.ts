@@ -1,22 +1,43 @@
 import { z } from 'zod';
 import { isValidIpv4, isValidIpv4Cidr } from './net.ts';
+import { isDns1123Label, isDns1123Subdomain, labelValueProblem, qualifiedNameProblem } from './kubernetes-names.ts';
 
 // The environment file's shape. Field-level rules live here; rules that relate
 // two fields (CIDRs that must not overlap, addresses inside ranges) live in
 // checks.ts so that every error can be reported at once with its own path.
 
-const dnsLabel = z
-  .string()
-  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
-    message: 'must be a DNS label: lower-case letters, digits and "-", 1–63 characters, starting and ending with a letter or digit',
-  });
+const dnsLabel = z.string().refine(isDns1123Label, {
+  message: 'must be a DNS label: lower-case letters, digits and "-", 1–63 characters, starting and ending with a letter or digit',
+});
 
 const ipv4 = z.string().refine(isValidIpv4, { message: 'must be an IPv4 address such as 10.0.0.5' });
 const ipv4Cidr = z.string().refine(isValidIpv4Cidr, {
   message: 'must be an IPv4 network in CIDR notation with no host bits set, such as 10.0.0.0/24',
 });
 const hostName = z.string().min(1).regex(/^[A-Za-z0-9.-]+$/, { message: 'must be a host name or an IPv4 address' });
-const port = z.number().int().min(1).max(65535);
+const PORT = 'must be a port from 1 to 65535';
+const port = z.number().int().min(1, { message: PORT }).max(65535, { message: PORT });
+
+/** A value YAML read as a number where text with a unit or three parts was meant. */
+const notText = (want: string) => (issue: { input?: unknown }) =>
+  issue.input !== undefined && typeof issue.input !== 'string' ? want : undefined;
+
+/**
+ * A version of three numbers, the form the apt packages and images are named by. The "v" of a
+ * tag and a missing patch are the usual slips; `3.30` unquoted is the number 3.3 to YAML.
+ */
+function version(product: string, example: string) {
+  const form = `must be a ${product} version of three numbers such as ${example}`;
+  return z.string({ error: notText(`${form}, written as text`) }).superRefine((text, ctx) => {
+    if (/^[0-9]+\.[0-9]+\.[0-9]+$/.test(text)) return;
+    const hint = /^v[0-9]/.test(text)
+      ? `: write ${text.slice(1)}, without the "v"`
+      : /^[0-9]+\.[0-9]+$/.test(text)
+        ? `: give the patch release too, e.g. ${text}.0`
+        : '';
+    ctx.addIssue({ code: 'custom', message: `${form}${hint}` });
+  });
+}
 
 /** 4-byte AS numbers (RFC 6793) are allowed; 0 and 65535/4294967295 are reserved. */
 const asNumber = z
@@ -26,7 +47,16 @@ const asNumber = z
   .max(4294967294, { message: 'must be an AS number from 1 to 4294967294' })
   .refine((n) => n !== 65535 && n !== 23456, { message: 'AS 65535 and AS 23456 (AS_TRANS) are reserved' });
 
-const duration = z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, { message: 'must be a duration such as 120s or 5m' });
+/** Calico's durations are Go's (metav1.Duration): a bare number has no unit and is refused. */
+const duration = z
+  .string({ error: (issue) => (typeof issue.input === 'number' ? `needs a unit: write ${issue.input}s for seconds (or m, h, ms)` : undefined) })
+  .regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, { message: 'must be a duration with a unit such as 120s or 5m' });
+
+/** An http(s) URL: apt and containerd fetch from these. */
+const httpUrl = z.url({
+  protocol: /^https?$/,
+  error: (issue) => (issue.code === 'invalid_format' ? 'must be an http:// or https:// URL such as https://mirror.example.com/path' : undefined),
+});
 
 /** A secret is named, never written: the value comes from this environment variable at apply time. */
 export const secretRef = z.strictObject({
@@ -100,11 +130,28 @@ const network = z.strictObject({
   addresses: z.record(z.string(), ipv4).default({}).describe('node name → address, for nodes whose address is pinned'),
 });
 
-const machine = {
-  cpu: z.number().int().min(1).max(768).default(2),
-  memoryMiB: z.number().int().min(1024).default(4096),
+const disks = {
   diskGiB: z.number().int().min(10).default(40),
   dataDiskGiB: z.number().int().min(10).optional().describe('an extra disk for /var/lib/containerd'),
+};
+
+const workerMachine = {
+  cpu: z.number().int().min(1).max(768).default(2),
+  memoryMiB: z.number().int().min(1024).default(4096),
+  ...disks,
+};
+
+// kubeadm's preflight on every control plane (init and control-plane join) refuses fewer than
+// ControlPlaneNumCPU = 2 CPUs and less than ControlPlaneMem = 1700 MB of memory as the kernel
+// reports it (cmd/kubeadm/app/constants, InitNodeChecks). A VM's kernel reports less than the VM's
+// memory (the kernel and firmware keep some), so herd asks for 2048 MiB.
+const CONTROL_PLANE_CPU = "must be at least 2: kubeadm's preflight refuses a control plane with fewer than 2 CPUs";
+const CONTROL_PLANE_MEMORY =
+  "must be at least 2048: kubeadm's preflight refuses a control plane with less than 1700 MB of memory as its kernel reports it, which is less than the VM's memoryMiB";
+const controlPlaneMachine = {
+  cpu: z.number().int().min(2, { message: CONTROL_PLANE_CPU }).max(768).default(2),
+  memoryMiB: z.number().int().min(2048, { message: CONTROL_PLANE_MEMORY }).default(4096),
+  ...disks,
 };
 
 const apiEndpoint = z.discriminatedUnion('type', [
@@ -117,7 +164,11 @@ const apiEndpoint = z.discriminatedUnion('type', [
     type: z.literal('kubeVip').describe('a virtual IP that kube-vip holds on the control plane nodes'),
     address: ipv4,
     port: port.default(6443),
-    interface: z.string().min(1).default('eth0'),
+    // The kernel's dev_valid_name (net/core/dev.c): at most IFNAMSIZ - 1 = 15 bytes, no "/", ":" or white space.
+    interface: z
+      .string()
+      .regex(/^(?!\.{1,2}$)[^/:\s]{1,15}$/, { message: 'must be a Linux interface name such as eth0 or ens192: at most 15 characters, no "/", ":" or spaces' })
+      .default('eth0'),
   }),
   z.strictObject({
     type: z.literal('firstNode').describe('the first control plane node’s own address: development only, no failover'),
@@ -129,50 +180,87 @@ const controlPlane = z.strictObject({
   count: z.union([z.literal(1), z.literal(3), z.literal(5)], {
     error: 'must be 1, 3 or 5: etcd needs an odd member count to keep quorum',
   }),
-  ...machine,
+  ...controlPlaneMachine,
   endpoint: apiEndpoint.default({ type: 'firstNode', port: 6443 }),
   antiAffinity: z.boolean().optional().describe('DRS anti-affinity for the control plane; on by default when count > 1'),
   rack: dnsLabel.optional(),
 });
 
+/** Label keys under herd.io/ are herd's own (pool, rack, route reflector): a pool label there would be overwritten. */
+const HERD_LABEL_PREFIX = 'herd.io/';
+
+// Node labels and taints as the API server validates them (ValidateNodeSpec, ValidateLabels).
+const labels = z
+  .record(z.string(), z.string())
+  .superRefine((map, ctx) => {
+    for (const [key, value] of Object.entries(map)) {
+      const keyProblem = key.startsWith(HERD_LABEL_PREFIX) ? `uses the prefix ${HERD_LABEL_PREFIX}, which herd keeps for its own labels (pool, rack, route reflector)` : qualifiedNameProblem(key);
+      if (keyProblem !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `the label key "${key}" ${keyProblem}` });
+      const valueProblem = labelValueProblem(value);
+      if (valueProblem !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `the label value "${value}" ${valueProblem}` });
+    }
+  });
+
 const taint = z.strictObject({
-  key: z.string().min(1),
-  value: z.string().optional(),
+  key: z.string().superRefine((key, ctx) => {
+    const problem = qualifiedNameProblem(key);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `the taint key "${key}" ${problem}` });
+  }),
+  value: z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = labelValueProblem(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `the taint value "${value}" ${problem}` });
+    })
+    .optional(),
   effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+});
+
+/** The API server refuses a node whose taints repeat a key with the same effect. */
+const taints = z.array(taint).superRefine((list, ctx) => {
+  const seen = new Map<string, number>();
+  list.forEach((t, i) => {
+    const id = `${t.key}:${t.effect}`;
+    const first = seen.get(id);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `taints[${first}] already has the key "${t.key}" with the effect ${t.effect}; Kubernetes refuses a node with both` });
+    else seen.set(id, i);
+  });
 });
 
 const workerPool = z.strictObject({
   name: dnsLabel,
   count: z.number().int().min(0).max(10000),
-  ...machine,
-  labels: z.record(z.string(), z.string()).default({}),
-  taints: z.array(taint).default([]),
+  ...workerMachine,
+  labels: labels.default({}),
+  taints: taints.default([]),
   rack: dnsLabel.optional(),
   antiAffinity: z.boolean().default(false),
 });
 
 const kubernetes = z.strictObject({
-  version: z.string().regex(/^1\.[0-9]+\.[0-9]+$/, { message: 'must be a full Kubernetes version such as 1.31.4' }),
+  version: version('Kubernetes', '1.34.2'),
   podCidr: ipv4Cidr.default('10.244.0.0/16'),
   serviceCidr: ipv4Cidr.default('10.96.0.0/12'),
-  dnsDomain: hostName.default('cluster.local'),
+  // kubeadm validates networking.dnsDomain as a DNS-1123 subdomain (ValidateNetworking).
+  dnsDomain: z
+    .string()
+    .refine(isDns1123Subdomain, { message: 'must be a DNS domain such as cluster.local: lower-case letters, digits, "-" and "."' })
+    .default('cluster.local'),
   proxyMode: z.enum(['iptables', 'ipvs']).default('iptables'),
-  packageRepository: z
-    .url()
+  packageRepository: httpUrl
     .default('https://pkgs.k8s.io/core:/stable:')
     .describe('base of the Kubernetes apt repositories; /v<minor>/deb/ is appended, so a mirror of pkgs.k8s.io works'),
   imageRepository: z.string().min(1).default('registry.k8s.io'),
 });
 
 const containerd = z.strictObject({
-  version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+/, { message: 'must be a containerd version such as 1.7.24' }),
+  version: version('containerd', '1.7.28'),
   packageName: z.string().min(1).default('containerd.io'),
-  packageRepository: z
-    .url()
+  packageRepository: httpUrl
     .default('https://download.docker.com/linux')
     .describe("base of Docker's apt repositories that ship containerd.io; /<os id> (debian or ubuntu) is appended and its key is <base>/<os id>/gpg, so a mirror of download.docker.com works"),
   registryMirrors: z
-    .record(z.string(), z.array(z.url()).min(1))
+    .record(z.string(), z.array(httpUrl).min(1))
     .default({})
     .describe('registry host → mirror endpoints, e.g. docker.io: [https://mirror.example.com]'),
 });
@@ -180,7 +268,13 @@ const containerd = z.strictObject({
 const ipPool = z.strictObject({
   name: dnsLabel.default('default-ipv4-ippool'),
   cidr: ipv4Cidr,
-  blockSize: z.number().int().min(20).max(32).default(26),
+  // Calico's IPv4 block sizes (IPPool validation): 20 to 32.
+  blockSize: z
+    .number()
+    .int()
+    .min(20, { message: "must be from 20 to 32: Calico's IPv4 block sizes" })
+    .max(32, { message: "must be from 20 to 32: Calico's IPv4 block sizes" })
+    .default(26),
   encapsulation: z.enum(['None', 'IPIP', 'IPIPCrossSubnet', 'VXLAN', 'VXLANCrossSubnet']).default('None'),
   natOutgoing: z.boolean().default(true),
 });
@@ -197,11 +291,9 @@ const bgpFilter = z.strictObject({
   importV4: z.array(filterRule).default([]),
 });
 
-const peerNodes = z.union([
-  z.literal('all'),
-  z.strictObject({ racks: z.array(dnsLabel).min(1) }),
-  z.literal('routeReflectors'),
-]);
+const peerNodes = z.union([z.literal('all'), z.strictObject({ racks: z.array(dnsLabel).min(1) }), z.literal('routeReflectors')], {
+  error: 'must be all, routeReflectors, or { racks: [r1, …] }',
+});
 
 const bgpPeer = z.strictObject({
   name: dnsLabel,
@@ -245,8 +337,8 @@ const bgp = z.strictObject({
 });
 
 const calico = z.strictObject({
-  version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, { message: 'must be a Calico version such as 3.32.1' }),
-  operatorManifestUrl: z.url().optional().describe('overrides the tigera-operator.yaml URL derived from the version'),
+  version: version('Calico', '3.32.1'),
+  operatorManifestUrl: httpUrl.optional().describe('overrides the tigera-operator.yaml URL derived from the version'),
   registry: z.string().min(1).optional().describe('image registry mirror for Calico images'),
   ipPools: z.array(ipPool).optional().describe('defaults to one pool over kubernetes.podCidr'),
   bgp: bgp.default({
@@ -323,7 +415,7 @@ const s3State = z
       .optional()
       .describe('object key of the state; default herd/<env>/terraform.tfstate'),
     region: z.string().regex(/^[a-z0-9-]+$/, { message: 'must be a region name such as eu-central-1' }),
-    endpoint: z.url().optional().describe('an S3-compatible service such as MinIO or Ceph; implies path-style addressing'),
+    endpoint: httpUrl.optional().describe('an S3-compatible service such as MinIO or Ceph; implies path-style addressing'),
     useLockfile: z.boolean().default(false).describe("lock with S3's own lock file next to the state (Terraform 1.10 and later)"),
     dynamodbTable: z.string().min(3).optional().describe('lock in this DynamoDB table instead (deprecated by Terraform in favour of useLockfile)'),
   })
@@ -334,9 +426,9 @@ const s3State = z
 
 const httpState = z.strictObject({
   type: z.literal('http').describe('a REST state service; basic-auth credentials from TF_HTTP_USERNAME and TF_HTTP_PASSWORD'),
-  address: z.url(),
-  lockAddress: z.url().describe('required: without it Terraform does not lock this state'),
-  unlockAddress: z.url().optional().describe('default lockAddress'),
+  address: httpUrl,
+  lockAddress: httpUrl.describe('required: without it Terraform does not lock this state'),
+  unlockAddress: httpUrl.optional().describe('default lockAddress'),
 });
 
 const provisioner = z.strictObject({
@@ -344,7 +436,9 @@ const provisioner = z.strictObject({
 });
 
 const WORKER_BATCH_SIZE = 'must be a count of nodes such as 2, or a percentage of each pool from 1% to 100% such as "25%"';
-const workerBatchSize = z.union([z.number().int().min(1, { message: WORKER_BATCH_SIZE }), z.string().regex(/^([1-9][0-9]?|100)%$/, { message: WORKER_BATCH_SIZE })]);
+const workerBatchSize = z.union([z.number().int().min(1, { message: WORKER_BATCH_SIZE }), z.string().regex(/^([1-9][0-9]?|100)%$/, { message: WORKER_BATCH_SIZE })], {
+  error: WORKER_BATCH_SIZE,
+});
 
 const upgrade = z.strictObject({
   workerBatchSize: workerBatchSize

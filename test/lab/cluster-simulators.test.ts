@@ -23,12 +23,12 @@ sysctl --system >/dev/null
 install -m 0755 -d /etc/apt/keyrings
 curl -fsSL https://download.docker.com/linux/debian/gpg -o /etc/apt/keyrings/docker.asc
 echo 'deb [signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian bookworm stable' > /etc/apt/sources.list.d/docker.list
-curl -fsSL https://pkgs.k8s.io/core:/stable:/v1.34/deb/Release.key -o /etc/apt/keyrings/kubernetes.asc
-echo 'deb [signed-by=/etc/apt/keyrings/kubernetes.asc] https://pkgs.k8s.io/core:/stable:/v1.34/deb/ /' > /etc/apt/sources.list.d/kubernetes.list
+curl -fsSL https://pkgs.k8s.io/core:/stable:/v1.36/deb/Release.key -o /etc/apt/keyrings/kubernetes.asc
+echo 'deb [signed-by=/etc/apt/keyrings/kubernetes.asc] https://pkgs.k8s.io/core:/stable:/v1.36/deb/ /' > /etc/apt/sources.list.d/kubernetes.list
 apt-get update -qq
-apt-get install -y -qq containerd.io=1.7.28-1 kubelet=1.34.2-1.1 kubeadm=1.34.2-1.1 kubectl=1.34.2-1.1 >/dev/null
+apt-get install -y -qq containerd.io=2.3.5-1 kubelet=1.36.3-1.1 kubeadm=1.36.3-1.1 kubectl=1.36.3-1.1 >/dev/null
 apt-mark hold kubelet kubeadm kubectl >/dev/null
-printf 'version = 2\\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\\n  SystemdCgroup = true\\n' > /etc/containerd/config.toml
+printf 'version = 3\\n[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]\\n  SystemdCgroup = true\\n' > /etc/containerd/config.toml
 systemctl restart containerd
 systemctl enable --now kubelet
 `;
@@ -43,7 +43,7 @@ nodeRegistration:
 ---
 apiVersion: kubeadm.k8s.io/v1beta4
 kind: ClusterConfiguration
-kubernetesVersion: v1.34.2
+kubernetesVersion: v1.36.3
 controlPlaneEndpoint: ${ENDPOINT}
 networking:
   podSubnet: 10.244.0.0/16
@@ -139,7 +139,7 @@ describe('cluster simulators: kubeadm and kubectl across hosts', () => {
       '/etc/kubernetes/admin.conf 600\n/etc/kubernetes/kubelet.conf 600\n/etc/kubernetes/pki/ca.crt 644\n/etc/kubernetes/manifests/kube-apiserver.yaml 600\n/etc/kubernetes/manifests/etcd.yaml 600\n/var/lib/kubelet/config.yaml 644\n',
     );
     expect(lab.readFile(CP1.name, '/var/lib/kubelet/config.yaml')).toContain('cgroupDriver: systemd');
-    expect(lab.readFile(CP1.name, '/etc/kubernetes/manifests/kube-apiserver.yaml')).toContain('image: registry.k8s.io/kube-apiserver:v1.34.2');
+    expect(lab.readFile(CP1.name, '/etc/kubernetes/manifests/kube-apiserver.yaml')).toContain('image: registry.k8s.io/kube-apiserver:v1.36.3');
     expect((await ssh.run(CP1.name, 'systemctl is-active kubelet')).stdout).toBe('active\n');
     // The discovery hash, computed the way kubeadm's documentation shows, from the real CA certificate.
     const docHash = await ssh.sudo(CP1.name, "openssl x509 -pubkey -in /etc/kubernetes/pki/ca.crt | openssl rsa -pubin -outform der 2>/dev/null | openssl dgst -sha256 -hex | sed 's/^.* //'");
@@ -148,10 +148,25 @@ describe('cluster simulators: kubeadm and kubectl across hosts', () => {
     expect(state.cluster!.caCertHash).toBe(caHash);
     const spki = new X509Certificate(state.cluster!.caCertPem).publicKey.export({ type: 'spki', format: 'der' });
     expect(`sha256:${createHash('sha256').update(spki).digest('hex')}`).toBe(caHash);
-    expect(state.cluster).toMatchObject({ kubernetesVersion: 'v1.34.2', controlPlaneEndpoint: ENDPOINT, podSubnet: '10.244.0.0/16', proxyMode: 'ipvs', initializedOn: CP1.name });
+    expect(state.cluster).toMatchObject({ kubernetesVersion: 'v1.36.3', controlPlaneEndpoint: ENDPOINT, podSubnet: '10.244.0.0/16', proxyMode: 'ipvs', initializedOn: CP1.name });
     expect(Object.keys(state.nodes)).toEqual([CP1.name]);
     expect(state.etcdMembers.map((m) => m.name)).toEqual([CP1.name]);
     expect(state.certificateKey).not.toBeNull();
+  });
+
+  it('keeps the containers running across a containerd restart (KillMode=process); without it the kubelet starts new ones', async () => {
+    const containers = () => lab.clusterState()!.hosts[CP1.name]!.containers ?? {};
+    const before = containers();
+    expect(Object.keys(before).sort()).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler']);
+    expect(before['kube-apiserver']?.image).toBe('registry.k8s.io/kube-apiserver:v1.36.3');
+    await ssh.sudo(CP1.name, 'systemctl restart containerd && systemctl restart kubelet');
+    expect(containers()).toEqual(before);
+    const unit = '/usr/lib/systemd/system/containerd.service';
+    await ssh.sudo(CP1.name, `sed -i '/^KillMode=process$/d' ${unit} && systemctl daemon-reload && systemctl restart containerd && systemctl restart kubelet`);
+    const replaced = containers();
+    expect(Object.keys(replaced).sort()).toEqual(Object.keys(before).sort());
+    for (const [pod, c] of Object.entries(replaced)) expect(c.id, pod).not.toBe(before[pod]!.id);
+    await ssh.sudo(CP1.name, `sed -i 's/^Delegate=yes$/Delegate=yes\\nKillMode=process/' ${unit} && systemctl daemon-reload`);
   });
 
   it('refuses a second init, on the same host and on another', async () => {
@@ -171,7 +186,7 @@ describe('cluster simulators: kubeadm and kubectl across hosts', () => {
     });
     await ssh.run(CP1.name, 'mkdir -p $HOME/.kube && sudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config && sudo chown $(id -u):$(id -g) $HOME/.kube/config');
     const nodes = await ssh.run(CP1.name, 'kubectl get nodes');
-    expect(nodes.stdout).toMatch(new RegExp(`^NAME +STATUS +ROLES +AGE +VERSION\\n${CP1.name} +NotReady +control-plane +\\d+s +v1\\.34\\.2\\n$`));
+    expect(nodes.stdout).toMatch(new RegExp(`^NAME +STATUS +ROLES +AGE +VERSION\\n${CP1.name} +NotReady +control-plane +\\d+s +v1\\.36\\.3\\n$`));
     const json = JSON.parse((await ssh.run(CP1.name, `kubectl get node ${CP1.name} -o json`)).stdout);
     expect(json.status.conditions.find((c: { type: string }) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'KubeletNotReady' });
     expect(json.spec.taints).toContainEqual({ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' });
@@ -308,21 +323,21 @@ spec: {node: ${W2.name}, classes: [Agent, BGP], updatePeriodSeconds: 10}
   });
 
   it('upgrades: refuses skipping a minor or outrunning kubeadm, then upgrades control planes and kubelets', async () => {
-    expect((await ssh.run(CP1.name, 'sudo kubeadm upgrade apply v1.36.0 -y')).stderr).toContain('Specified version to upgrade to "v1.36.0" is too high; kubeadm can upgrade only 1 minor version at a time');
-    expect((await ssh.run(CP1.name, 'sudo kubeadm upgrade apply v1.34.3 -y')).stderr).toContain('Specified version to upgrade to "v1.34.3" is higher than the kubeadm version "v1.34.2"');
-    const upgradeKubeadm = 'apt-mark unhold kubeadm >/dev/null && apt-get install -y -qq kubeadm=1.34.3-1.1 >/dev/null && apt-mark hold kubeadm >/dev/null';
+    expect((await ssh.run(CP1.name, 'sudo kubeadm upgrade apply v1.38.0 -y')).stderr).toContain('Specified version to upgrade to "v1.38.0" is too high; kubeadm can upgrade only 1 minor version at a time');
+    expect((await ssh.run(CP1.name, 'sudo kubeadm upgrade apply v1.36.4 -y')).stderr).toContain('Specified version to upgrade to "v1.36.4" is higher than the kubeadm version "v1.36.3"');
+    const upgradeKubeadm = 'apt-mark unhold kubeadm >/dev/null && apt-get install -y -qq kubeadm=1.36.4-1.1 >/dev/null && apt-mark hold kubeadm >/dev/null';
     await ssh.sudo(CP1.name, upgradeKubeadm);
-    expect((await ssh.run(CP1.name, 'sudo kubeadm upgrade plan')).stdout).toContain('kubeadm upgrade apply v1.34.3');
-    expect((await ssh.run(CP1.name, 'sudo kubeadm upgrade apply v1.34.3 </dev/null')).stderr).toContain("won't proceed; the user didn't answer (Y|y) in order to continue");
-    expect((await ssh.run(CP1.name, 'sudo kubeadm upgrade apply v1.34.3 -y')).stdout).toContain('[upgrade] SUCCESS! A control plane node of your cluster was upgraded to "v1.34.3".');
-    expect(lab.readFile(CP1.name, '/etc/kubernetes/manifests/kube-apiserver.yaml')).toContain('kube-apiserver:v1.34.3');
+    expect((await ssh.run(CP1.name, 'sudo kubeadm upgrade plan')).stdout).toContain('kubeadm upgrade apply v1.36.4');
+    expect((await ssh.run(CP1.name, 'sudo kubeadm upgrade apply v1.36.4 </dev/null')).stderr).toContain("won't proceed; the user didn't answer (Y|y) in order to continue");
+    expect((await ssh.run(CP1.name, 'sudo kubeadm upgrade apply v1.36.4 -y')).stdout).toContain('[upgrade] SUCCESS! A control plane node of your cluster was upgraded to "v1.36.4".');
+    expect(lab.readFile(CP1.name, '/etc/kubernetes/manifests/kube-apiserver.yaml')).toContain('kube-apiserver:v1.36.4');
     await ssh.sudo(CP2.name, upgradeKubeadm);
     expect((await ssh.sudo(CP2.name, 'kubeadm upgrade node'))).toContain('The control plane instance for this node was successfully upgraded!');
-    await ssh.sudo(W1.name, `${upgradeKubeadm} && kubeadm upgrade node >/dev/null && apt-mark unhold kubelet >/dev/null && apt-get install -y -qq kubelet=1.34.3-1.1 >/dev/null && systemctl daemon-reload && systemctl restart kubelet`);
-    expect((await ssh.run(CP1.name, `kubectl get node ${W1.name} -o jsonpath='{.status.nodeInfo.kubeletVersion}'`)).stdout).toBe('v1.34.3');
+    await ssh.sudo(W1.name, `${upgradeKubeadm} && kubeadm upgrade node >/dev/null && apt-mark unhold kubelet >/dev/null && apt-get install -y -qq kubelet=1.36.4-1.1 >/dev/null && systemctl daemon-reload && systemctl restart kubelet`);
+    expect((await ssh.run(CP1.name, `kubectl get node ${W1.name} -o jsonpath='{.status.nodeInfo.kubeletVersion}'`)).stdout).toBe('v1.36.4');
     const state = lab.clusterState()!;
-    expect(state.cluster!.kubernetesVersion).toBe('v1.34.3');
-    expect([state.nodes[CP1.name]!.controlPlaneVersion, state.nodes[CP2.name]!.controlPlaneVersion]).toEqual(['v1.34.3', 'v1.34.3']);
+    expect(state.cluster!.kubernetesVersion).toBe('v1.36.4');
+    expect([state.nodes[CP1.name]!.controlPlaneVersion, state.nodes[CP2.name]!.controlPlaneVersion]).toEqual(['v1.36.4', 'v1.36.4']);
   });
 
   it('resets a worker (its Node stays until deleted) and a control plane (its etcd member goes)', async () => {

@@ -9,7 +9,7 @@ const HOSTS = [
   { name: 'sim-3', address: '127.20.3.13' },
 ];
 
-const K8S_REPO = 'https://pkgs.k8s.io/core:/stable:/v1.34/deb/';
+const K8S_REPO = 'https://pkgs.k8s.io/core:/stable:/v1.36/deb/';
 const K8S_SOURCE = `deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] ${K8S_REPO} /`;
 
 describe('host simulators', () => {
@@ -131,18 +131,18 @@ describe('host simulators', () => {
     });
 
     it('installs pinned versions with dependencies, starts services, and answers dpkg-query', async () => {
-      expect(await ssh.run('sim-3', 'sudo apt-get install -y kubelet=1.34.12-1.1')).toMatchObject({ code: 100, stderr: "E: Version '1.34.12-1.1' for 'kubelet' was not found\n" });
-      expect(await ssh.run('sim-3', 'sudo apt-get install kubelet=1.34.2-1.1 </dev/null')).toMatchObject({ code: 1, stderr: 'Abort.\n' });
-      const install = await ssh.sudo('sim-3', "DEBIAN_FRONTEND=noninteractive apt-get install -y kubelet=1.34.2-1.1 kubeadm='1.34.2-*' kubectl=1.34.2-1.1");
+      expect(await ssh.run('sim-3', 'sudo apt-get install -y kubelet=1.36.12-1.1')).toMatchObject({ code: 100, stderr: "E: Version '1.36.12-1.1' for 'kubelet' was not found\n" });
+      expect(await ssh.run('sim-3', 'sudo apt-get install kubelet=1.36.3-1.1 </dev/null')).toMatchObject({ code: 1, stderr: 'Abort.\n' });
+      const install = await ssh.sudo('sim-3', "DEBIAN_FRONTEND=noninteractive apt-get install -y kubelet=1.36.3-1.1 kubeadm='1.36.3-*' kubectl=1.36.3-1.1");
       expect(install).toContain('The following NEW packages will be installed:');
-      expect(install).toContain('Setting up kubeadm (1.34.2-1.1) ...');
+      expect(install).toContain('Setting up kubeadm (1.36.3-1.1) ...');
       const query = await ssh.run('sim-3', "dpkg-query -W -f='${Version}' kubeadm; echo; dpkg-query -W -f='${db:Status-Abbrev}|${Status}\\n' kubelet cri-tools; dpkg-query -W -f='${Version}' nosuchpkg");
-      expect(query).toMatchObject({ code: 1, stdout: '1.34.2-1.1\nii |install ok installed\nii |install ok installed\n', stderr: 'dpkg-query: no packages found matching nosuchpkg\n' });
-      expect((await ssh.run('sim-3', 'kubeadm version -o short; kubelet --version; command -v kubectl')).stdout).toBe('v1.34.2\nKubernetes v1.34.2\n/usr/bin/kubectl\n');
+      expect(query).toMatchObject({ code: 1, stdout: '1.36.3-1.1\nii |install ok installed\nii |install ok installed\n', stderr: 'dpkg-query: no packages found matching nosuchpkg\n' });
+      expect((await ssh.run('sim-3', 'kubeadm version -o short; kubelet --version; command -v kubectl')).stdout).toBe('v1.36.3\nKubernetes v1.36.3\n/usr/bin/kubectl\n');
       // kubelet's postinst enables and starts it; without kubeadm's configuration it restarts over and over.
       expect(await ssh.run('sim-3', 'systemctl is-enabled kubelet; systemctl is-active kubelet')).toMatchObject({ code: 3, stdout: 'enabled\nactivating\n' });
-      expect(await journalled('sim-3', () => ssh.sudo('sim-3', 'apt-get install -y kubeadm=1.34.2-1.1'))).toEqual([['apt-get install -y kubeadm=1.34.2-1.1', 0, false]]);
-      expect((await ssh.run('sim-3', 'dpkg -l kubeadm | tail -1')).stdout).toMatch(/^ii {2}kubeadm +1\.34\.2-1\.1 +amd64/);
+      expect(await journalled('sim-3', () => ssh.sudo('sim-3', 'apt-get install -y kubeadm=1.36.3-1.1'))).toEqual([['apt-get install -y kubeadm=1.36.3-1.1', 0, false]]);
+      expect((await ssh.run('sim-3', 'dpkg -l kubeadm | tail -1')).stdout).toMatch(/^ii {2}kubeadm +1\.36\.3-1\.1 +amd64/);
     });
 
     it('holds packages, refuses to change held ones unless allowed, and unholds', async () => {
@@ -150,12 +150,12 @@ describe('host simulators', () => {
       expect(await ssh.sudo('sim-3', 'apt-mark hold kubelet')).toBe('kubelet was already set on hold.\n');
       expect((await ssh.run('sim-3', 'apt-mark showhold')).stdout).toBe('kubeadm\nkubectl\nkubelet\n');
       expect((await ssh.run('sim-3', "dpkg-query -W -f='${db:Status-Abbrev}' kubeadm")).stdout).toBe('hi ');
-      const held = await ssh.run('sim-3', 'sudo apt-get install -y kubeadm=1.34.3-1.1');
+      const held = await ssh.run('sim-3', 'sudo apt-get install -y kubeadm=1.36.4-1.1');
       expect(held).toMatchObject({ code: 100, stderr: 'E: Held packages were changed and -y was used without --allow-change-held-packages.\n' });
       expect(held.stdout).toContain('The following held packages will be changed:\n  kubeadm');
-      await ssh.sudo('sim-3', 'apt-get install -y --allow-change-held-packages kubeadm=1.34.3-1.1');
-      expect((await ssh.run('sim-3', "dpkg-query -W -f='${Version} ${db:Status-Abbrev}' kubeadm")).stdout).toBe('1.34.3-1.1 hi ');
-      expect(await ssh.run('sim-3', 'sudo apt-get install -y --allow-change-held-packages kubeadm=1.34.2-1.1')).toMatchObject({ code: 100, stderr: 'E: Packages were downgraded and -y was used without --allow-downgrades.\n' });
+      await ssh.sudo('sim-3', 'apt-get install -y --allow-change-held-packages kubeadm=1.36.4-1.1');
+      expect((await ssh.run('sim-3', "dpkg-query -W -f='${Version} ${db:Status-Abbrev}' kubeadm")).stdout).toBe('1.36.4-1.1 hi ');
+      expect(await ssh.run('sim-3', 'sudo apt-get install -y --allow-change-held-packages kubeadm=1.36.3-1.1')).toMatchObject({ code: 100, stderr: 'E: Packages were downgraded and -y was used without --allow-downgrades.\n' });
       expect(await ssh.sudo('sim-3', 'apt-mark unhold kubeadm')).toBe('Canceled hold on kubeadm.\n');
       expect(await ssh.run('sim-3', 'apt-mark hold kubectl')).toMatchObject({ code: 100, stderr: 'dpkg: error: requested operation requires superuser privilege\nE: Executing dpkg failed. Are you root?\n' });
     });
@@ -174,7 +174,7 @@ describe('host simulators', () => {
   describe('systemctl', () => {
     it('enables with real symlinks, starts and stops, and reports like systemd', async () => {
       expect(await ssh.run('sim-2', 'sudo systemctl start containerd')).toMatchObject({ code: 5, stderr: 'Failed to start containerd.service: Unit containerd.service not found.\n' });
-      await ssh.sudo('sim-2', "echo 'deb [signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian bookworm stable' > /etc/apt/sources.list.d/docker.list && mkdir -p /etc/apt/keyrings && curl -fsSL https://download.docker.com/linux/debian/gpg -o /etc/apt/keyrings/docker.asc && apt-get update -qq && apt-get install -y -qq containerd.io=1.7.28-1");
+      await ssh.sudo('sim-2', "echo 'deb [signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian bookworm stable' > /etc/apt/sources.list.d/docker.list && mkdir -p /etc/apt/keyrings && curl -fsSL https://download.docker.com/linux/debian/gpg -o /etc/apt/keyrings/docker.asc && apt-get update -qq && apt-get install -y -qq containerd.io=1.7.31-1");
       expect((await ssh.run('sim-2', 'systemctl is-enabled containerd; systemctl is-active containerd; readlink /etc/systemd/system/multi-user.target.wants/containerd.service')).stdout).toBe(
         'enabled\nactive\n/usr/lib/systemd/system/containerd.service\n',
       );
@@ -198,6 +198,30 @@ describe('host simulators', () => {
       });
       expect(await ssh.run('sim-2', 'systemctl is-enabled nosuch')).toMatchObject({ code: 1, stderr: 'Failed to get unit file state for nosuch.service: No such file or directory\n' });
       expect((await ssh.run('sim-2', 'systemctl show -p ActiveState --value ssh; systemctl is-active sshd')).stdout).toBe('active\nactive\n');
+    });
+  });
+
+  describe('containerd', () => {
+    const failedJob = 'Job for containerd.service failed because the control process exited with error code.\nSee "systemctl status containerd.service" and "journalctl -xeu containerd.service" for details.\n';
+    const config = (text: string): Promise<string> => ssh.sudo('sim-1', `printf '%s\\n' '${text}' > /etc/containerd/config.toml`);
+
+    it('starts only on a config format its version reads: 1.7 refuses version 3, 2.x converts 2 and refuses 1', async () => {
+      await ssh.sudo('sim-1', "echo 'deb [signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian bookworm stable' > /etc/apt/sources.list.d/docker.list && mkdir -p /etc/apt/keyrings && curl -fsSL https://download.docker.com/linux/debian/gpg -o /etc/apt/keyrings/docker.asc && apt-get update -qq && apt-get install -y -qq containerd.io=1.7.31-1");
+      // Docker's packaged config names no version (format 1), which containerd 1.7 reads.
+      expect(await ssh.run('sim-1', 'systemctl is-active containerd')).toMatchObject({ code: 0, stdout: 'active\n' });
+      await config('version = 3');
+      expect(await ssh.run('sim-1', 'sudo systemctl restart containerd')).toMatchObject({ code: 1, stderr: failedJob });
+      expect(await ssh.run('sim-1', 'systemctl is-active containerd')).toMatchObject({ code: 3, stdout: 'failed\n' });
+      expect((await ssh.run('sim-1', 'systemctl status containerd')).stdout).toContain('containerd: failed to load TOML from /etc/containerd/config.toml: unsupported config version `3`: containerd 1.7.31 reads versions 1 and 2');
+
+      await ssh.sudo('sim-1', 'apt-get install -y -qq containerd.io=2.3.5-1 && systemctl restart containerd');
+      expect(JSON.parse(lab.readFile('sim-1', '/run/herd-lab/state/units.json'))['containerd.service']).toMatchObject({ active: true, version: '2.3.5', configVersion: 3, criEnabled: true });
+      await config('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.10.1"');
+      await ssh.sudo('sim-1', 'systemctl restart containerd');
+      expect(JSON.parse(lab.readFile('sim-1', '/run/herd-lab/state/units.json'))['containerd.service']).toMatchObject({ active: true, configVersion: 2, sandboxImage: 'registry.k8s.io/pause:3.10.1' });
+      await config('disabled_plugins = ["cri"]');
+      expect(await ssh.run('sim-1', 'sudo systemctl restart containerd')).toMatchObject({ code: 1, stderr: failedJob });
+      expect((await ssh.run('sim-1', 'systemctl status containerd')).stdout).toContain('containerd: failed to load TOML from /etc/containerd/config.toml: invalid disabled plugin URI "cri" expect io.containerd.x.vx');
     });
   });
 

@@ -7,6 +7,8 @@ import { Redactor } from '../../scripts/provisioner/redact.ts';
 import { parseFacts } from '../../scripts/provisioner/facts.ts';
 import { hostProblems } from '../../scripts/provisioner/host-checks.ts';
 import { Reporter } from '../../scripts/provisioner/report.ts';
+import { RemoteHost } from '../../scripts/provisioner/remote-host.ts';
+import type { SshSession } from '../../scripts/ssh/session.ts';
 import { computeCluster } from '../../stacks/topology/topology.ts';
 import { loadEnvironmentByName } from '../../stacks/environment/load.ts';
 
@@ -90,5 +92,26 @@ describe('provisioner units', () => {
     out = '';
     reporter.stepFinished({ host: 'cp-1', phase: 'prepare', step: 'run prepare-node.sh', outcome: 'ok', seconds: 2 });
     expect(out).toBe('\x1b[2A\x1b[J[cp-1] prepare: run prepare-node.sh ok (2.0 s)\n  … [worker-1] prepare: run prepare-node.sh\n');
+  });
+});
+
+describe('placing files on a node', () => {
+  it('removes its staging folder when an upload fails half-way (a full disk), and says which file', async () => {
+    const commands: string[] = [];
+    const session = {
+      endpoint: { name: 'n1', host: '10.0.0.1', port: 22, user: 'herd' },
+      exec: async (command: string) => {
+        commands.push(command);
+        return { code: 0, stdout: '', stderr: '' };
+      },
+      writeFile: async (path: string) => {
+        if (path.endsWith('/1')) throw new Error(`n1: cannot write ${path}: Failure`);
+      },
+    };
+    const reporter = new Reporter(new Redactor(), mkdtempSync(join(tmpdir(), 'herd-units-')), { isTTY: false, write: () => undefined });
+    const host = new RemoteHost({ name: 'n1', address: '10.0.0.1' }, session as unknown as SshSession, reporter, 30_000);
+    const files = [0, 1, 2].map((i) => ({ dest: `/etc/herd/f${i}`, content: 'x', mode: 0o644 }));
+    await expect(host.putFiles('prepare', files)).rejects.toThrow(/^n1: prepare failed with exit code 1; last output:\nn1: cannot write \.herd-stage-\d+\/1: Failure$/);
+    expect(commands).toEqual([`rm -rf .herd-stage-${process.pid} && mkdir -m 700 .herd-stage-${process.pid}`, `rm -rf .herd-stage-${process.pid}`]);
   });
 });

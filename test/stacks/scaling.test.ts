@@ -3,8 +3,9 @@ import { changedAttributes, diffInstances, exampleCluster, instances, synthJson 
 
 // Capacity is a number: changing a pool's count must add or remove exactly the
 // node at the end of the pool and leave every other resource as it was, apart
-// from the reconcile trigger (and, for a pool with a DRS rule, that rule's
-// member list). Checked on every pool of every example, up and down.
+// from the reconcile trigger, the vSphere preflight's trigger (a capacity
+// change is checked against vCenter first) and, for a pool with a DRS rule,
+// that rule's member list. Checked on every pool of every example, up and down.
 
 const POOLS: ReadonlyArray<readonly [env: string, poolIndex: number]> = [
   ['lab', 0],
@@ -24,7 +25,7 @@ interface Scaled {
   readonly after: ReturnType<typeof synthJson>;
   readonly pool: string;
   readonly count: number;
-  /** What may change besides the added or removed node: the reconcile trigger, and the pool's DRS rule if it has one. */
+  /** What may change besides the added or removed node: the reconcile and preflight triggers, and the pool's DRS rule if it has one. */
   readonly expectedChanged: string[];
 }
 
@@ -35,7 +36,8 @@ function scaled(env: string, poolIndex: number, delta: number): Scaled {
     spec.workerPools[poolIndex]!.count += delta;
   });
   const rule = pool.antiAffinity ? [`vsphere_compute_cluster_vm_anti_affinity_rule.anti_affinity_${env}-${pool.name}`] : [];
-  return { before: synthJson(base), after: synthJson(after), pool: pool.name, count: pool.count, expectedChanged: ['terraform_data.reconcile', ...rule].sort() };
+  const preflight = env === 'lab' ? [] : ['terraform_data.preflight'];
+  return { before: synthJson(base), after: synthJson(after), pool: pool.name, count: pool.count, expectedChanged: ['terraform_data.reconcile', ...preflight, ...rule].sort() };
 }
 
 describe('scaling a worker pool', () => {
@@ -80,6 +82,6 @@ describe('scaling a worker pool', () => {
     });
     const diff = diffInstances(synthJson(base), synthJson(one));
     expect(diff.added).toEqual(nodeAddresses('dev', 'dev-general-1'));
-    expect(diff.changed).toEqual(['terraform_data.reconcile']);
+    expect(diff.changed).toEqual(['terraform_data.preflight', 'terraform_data.reconcile']);
   });
 });

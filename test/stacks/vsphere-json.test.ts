@@ -101,7 +101,7 @@ describe.each(['dev', 'prod'])('the %s stack', (name) => {
 
   it('configures the provider without credentials, and verifies TLS unless the YAML says otherwise', () => {
     const provider = (json['provider'] as { vsphere: Json[] }).vsphere;
-    expect(provider).toEqual([{ vsphere_server: infra.server }]);
+    expect(provider).toEqual([{ allow_unverified_ssl: false, vsphere_server: infra.server }]);
   });
 });
 
@@ -117,7 +117,7 @@ describe('vSphere variants', () => {
     const json = synthJson(exampleCluster('dev', (spec) => {
       if (spec.infrastructure.type === 'vsphere') delete spec.infrastructure.server;
     }));
-    expect((json['provider'] as { vsphere: Json[] }).vsphere).toEqual([{}]);
+    expect((json['provider'] as { vsphere: Json[] }).vsphere).toEqual([{ allow_unverified_ssl: false }]);
   });
 
   it('guestBootstrap: customization sets name and address through VMware customization and writes no guestinfo', () => {

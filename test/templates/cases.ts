@@ -8,7 +8,7 @@ export const GOLDEN_DIR = resolve(import.meta.dirname, 'golden');
 
 /** The example environments and the focused fixtures: every case the golden files cover. */
 export const EXAMPLE_CASES = ['lab', 'dev', 'prod'] as const;
-export const FOCUSED_CASES = ['ipvs', 'kube-vip', 'route-reflectors', 'rack-asns', 'no-peers', 'containerd-2'] as const;
+export const FOCUSED_CASES = ['ipvs', 'kube-vip', 'route-reflectors', 'rack-asns', 'no-peers', 'kubernetes-1-35', 'kubernetes-1-37'] as const;
 export const ALL_CASES: readonly string[] = [...EXAMPLE_CASES, ...FOCUSED_CASES];
 
 export function clusterOf(name: string): Cluster {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { kubernetesMinor } from '../../stacks/environment/versions.ts';
+import { kubernetesMinorInfo } from '../../stacks/versions/table.ts';
 import { ALL_CASES, clusterOf, renderedCase } from './cases.ts';
 
-/** The config kinds kubeadm reads with --config, per API version, for the minors herd supports (1.31–1.35). */
+/** The config kinds kubeadm reads with --config, per API version, for every minor in herd's table of versions (1.31–1.37). */
 const KUBEADM_ACCEPTS: Readonly<Record<string, readonly string[]>> = {
   'kubeadm.k8s.io/v1beta4': ['InitConfiguration', 'ClusterConfiguration', 'JoinConfiguration', 'ResetConfiguration', 'UpgradeConfiguration'],
   'kubelet.config.k8s.io/v1beta1': ['KubeletConfiguration'],
@@ -25,8 +25,8 @@ function kubeadmDocuments(name: string, file: string) {
 
 describe.each(ALL_CASES)('kubeadm configuration of %s', (name) => {
   it('is YAML of apiVersion/kind pairs kubeadm accepts for the pinned version', () => {
-    const minor = kubernetesMinor(clusterOf(name).spec.kubernetes.version);
-    expect(minor).toBeGreaterThanOrEqual(31);
+    const minor = kubernetesMinorInfo(clusterOf(name).spec.kubernetes.version);
+    expect(minor?.kubeadmApi).toBe('kubeadm.k8s.io/v1beta4');
     for (const { path, docs } of [...kubeadmDocuments(name, 'init.yaml'), ...kubeadmDocuments(name, 'join.yaml')]) {
       for (const doc of docs) expect(KUBEADM_ACCEPTS[doc.apiVersion] ?? [], `${path}: ${doc.apiVersion} ${doc.kind}`).toContain(doc.kind);
     }

@@ -91,8 +91,8 @@ describe('topology', () => {
           { name: 'a', count: 500, rack: 'r1' },
           { name: 'b', count: 495, rack: 'r2' },
         ],
-        kubernetes: { version: '1.34.2' },
-        containerd: { version: '1.7.28' },
+        kubernetes: { version: '1.36.4', podCidr: '10.128.0.0/14' },
+        containerd: { version: '2.3.5' },
         calico: {
           version: '3.32.1',
           // An AS per rack: the mesh is off and every node peers with the data centre's spine.

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { loadEnvironmentByName } from '../../../stacks/environment/load.ts';
 import { computeCluster } from '../../../stacks/topology/topology.ts';
@@ -8,6 +7,8 @@ import { ADMIN_KUBECONFIG } from '../../../templates/paths.ts';
 import { connectAll, sshCredentials } from '../../provisioner/connect-hosts.ts';
 import { environmentStateDir } from '../../../stacks/project.ts';
 import { environmentsDir } from '../environments.ts';
+import { unsafeTarget, writePrivateFile } from '../../system/private-file.ts';
+import { RefusedError } from '../../provisioner/refused.ts';
 
 export function kubeconfigCommand(): Command {
   return new Command('kubeconfig')
@@ -17,7 +18,9 @@ export function kubeconfigCommand(): Command {
     .action(async (envName: string, opts: { out?: string }, command: Command) => {
       const env = loadEnvironmentByName(envName, environmentsDir(command));
       const cluster = computeCluster(env);
-      const out = opts.out ?? join(environmentStateDir(envName), 'admin.conf');
+      const out = resolve(opts.out ?? join(environmentStateDir(envName), 'admin.conf'));
+      const unsafe = unsafeTarget(out);
+      if (unsafe !== undefined) throw new RefusedError(`${unsafe}. Remove it, or give another --out.`);
       const credentials = sshCredentials(env);
       const errors: string[] = [];
       // Any control plane will do: the first may be down or already removed.
@@ -27,7 +30,7 @@ export function kubeconfigCommand(): Command {
           try {
             const result = await sessions.get(cp.name)!.exec(`sudo -n cat ${ADMIN_KUBECONFIG}`, { timeoutMs: 30_000 });
             if (result.code !== 0) throw new Error(`${cp.name}: cannot read ${ADMIN_KUBECONFIG}: ${result.stderr.trim()}`);
-            writeFileSync(out, result.stdout, { mode: 0o600 });
+            writePrivateFile(out, result.stdout);
             process.stdout.write(`wrote ${out} (from ${cp.name}); use it with: export KUBECONFIG=${out}\n`);
             return;
           } finally {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { listEnvironments, loadEnvironmentByName } from '../../../stacks/environment/load.ts';
 import { ConfigError, type ConfigIssue } from '../../../stacks/environment/errors.ts';
 import { environmentsDir } from '../environments.ts';
+import { printWarnings } from '../warnings.ts';
 
 export function validateCommand(): Command {
   return new Command('validate')
@@ -12,8 +13,9 @@ export function validateCommand(): Command {
       const issues: ConfigIssue[] = [];
       for (const name of names.length > 0 ? names : listEnvironments(dir)) {
         try {
-          loadEnvironmentByName(name, dir);
+          const env = loadEnvironmentByName(name, dir);
           process.stdout.write(`${name}: valid\n`);
+          printWarnings(env);
         } catch (err) {
           if (!(err instanceof ConfigError)) throw err;
           issues.push(...err.issues);

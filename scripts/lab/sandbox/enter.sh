@@ -9,12 +9,13 @@ set -euo pipefail
 
 host_dir=$1
 : "${HERD_LAB_NAME:?}" "${HERD_LAB_ADDRESS:?}" "${HERD_LAB_USER:?}" "${HERD_LAB_PUBKEY:?}"
-: "${HERD_LAB_CODE_DIR:?}" "${HERD_LAB_NODE_MODULES:?}" "${HERD_LAB_CLUSTER_DIR:?}" "${HERD_LAB_BASE_SEED:?}"
+: "${HERD_LAB_CODE_DIR:?}" "${HERD_LAB_NODE_MODULES:?}" "${HERD_LAB_VERSIONS_DIR:?}" "${HERD_LAB_CLUSTER_DIR:?}" "${HERD_LAB_BASE_SEED:?}"
 
 # The upper layer lives on a tmpfs: overlayfs refuses an upper directory on the
 # same file system as a lower layer that contains it, and a tmpfs is gone with the host.
+# Its size is a limit, not an allocation: room for what a real node needs free (herd checks).
 mnt=$host_dir/mnt
-mount -t tmpfs -o size=2g,mode=755 herd-lab "$mnt"
+mount -t tmpfs -o size=8g,mode=755 herd-lab "$mnt"
 mkdir -p "$mnt/upper" "$mnt/work" "$mnt/root"
 mount -t overlay herd-lab -o "lowerdir=/,upperdir=$mnt/upper,workdir=$mnt/work" "$mnt/root"
 root=$mnt/root
@@ -70,6 +71,7 @@ mount -t tmpfs -o mode=1777,size=1g herd-lab-tmp "$root/tmp"
 lib=$root/usr/local/lib/herd-lab
 bind_ro "$HERD_LAB_CODE_DIR" "$lib/lab"
 bind_ro "$HERD_LAB_NODE_MODULES" "$lib/node_modules"
+bind_ro "$HERD_LAB_VERSIONS_DIR" "$lib/versions"
 mkdir -p "$root/run/herd-lab/host" "$root/run/herd-lab/cluster" "$root/run/herd-lab/state" "$root/run/sshd"
 mount --bind "$host_dir/io" "$root/run/herd-lab/host"
 mount --bind "$HERD_LAB_CLUSTER_DIR" "$root/run/herd-lab/cluster"

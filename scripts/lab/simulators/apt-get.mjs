@@ -9,6 +9,7 @@ import { hasConffiles, packageServices, removeFiles, statusFields, unpack } from
 import { fail, simulate } from './lib/sim.mjs';
 import { enablementLinks, reportKubelet, startUnit, stopUnit, unitFile, updateUnits } from './lib/units.mjs';
 import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 
 const SPEC = {
@@ -40,6 +41,8 @@ const SPEC = {
   'show-progress': { type: 'boolean' },
   'no-show-upgraded': { type: 'boolean' },
 };
+
+const POLICY_RC_D = '/usr/sbin/policy-rc.d';
 
 const LOCK_ERROR =
   'E: Could not open lock file /var/lib/dpkg/lock-frontend - open (13: Permission denied)\nE: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), are you root?';
@@ -242,7 +245,16 @@ function install(ctx, verb, args, { flags, say, progress, readingLists, confirm,
   return 0;
 }
 
-/** A package's postinst: enable its services and (re)start them, as deb-systemd-helper and invoke-rc.d do. */
+/**
+ * Whether /usr/sbin/policy-rc.d forbids starting services now, as invoke-rc.d and
+ * deb-systemd-invoke ask it (exit 101: forbidden; invoke-rc.d(8)).
+ */
+function policyForbids(unit) {
+  if (!existsSync(POLICY_RC_D)) return false;
+  return spawnSync(POLICY_RC_D, [unit.replace(/\.service$/, ''), 'restart'], { stdio: 'ignore' }).status === 101;
+}
+
+/** A package's postinst: enable its services and (re)start them, as deb-systemd-helper and invoke-rc.d do; a failed start does not fail the install (`|| true`). */
 function setUpServices(ctx, name, upgrade, say) {
   const services = packageServices(name);
   if (services.length === 0) return;
@@ -257,10 +269,13 @@ function setUpServices(ctx, name, upgrade, say) {
     }
   }
   const { result: units } = updateUnits((state) => {
-    for (const unit of services) if (upgrade ? state[unit]?.active : true) startUnit(state, unit);
+    for (const unit of services) {
+      if (policyForbids(unit)) say(`invoke-rc.d: policy-rc.d denied execution of ${upgrade ? 'restart' : 'start'}.`);
+      else if (upgrade ? state[unit]?.active : true) startUnit(state, unit);
+    }
     return state;
   });
-  if (services.includes('kubelet.service')) reportKubelet(ctx.host, units);
+  if (services.includes('kubelet.service') || services.includes('containerd.service')) reportKubelet(ctx.host, units);
 }
 
 function remove(ctx, verb, args, { flags, say, readingLists, confirm, dryRun }) {

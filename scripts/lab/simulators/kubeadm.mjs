@@ -1,4 +1,4 @@
-// Simulated kubeadm (v1.34 behaviour): init, join, reset, token, upgrade,
+// Simulated kubeadm (the minor installed, as herd's table of versions describes it): init, join, reset, token, upgrade,
 // init phase upload-certs, certs certificate-key, config images|validate,
 // version. It writes the files kubeadm writes on the host and keeps the
 // cluster in the lab's shared state; no Kubernetes component runs.
@@ -15,6 +15,7 @@ import { init, join, kubeadmVersion, newCertificateKey, newToken, parseTtl, STAC
 import { DISK_DIR } from './lib/paths.mjs';
 import { fail, simulate } from './lib/sim.mjs';
 import { readUnits, reportKubelet, stopUnit, updateUnits } from './lib/units.mjs';
+import { removeAllContainers } from './lib/containers.mjs';
 import { formatTable } from './lib/printers.mjs';
 
 const FLAGS = {
@@ -227,6 +228,7 @@ function reset(ctx, flags, phase) {
   }
   ctx.out('[reset] Stopping the kubelet service\n[reset] Unmounting mounted directories in "/var/lib/kubelet"\n');
   if (removeNodeFiles()) ctx.mutated();
+  removeAllContainers();
   ctx.out(
     '[reset] Deleting contents of directories: [/etc/kubernetes/manifests /var/lib/kubelet /etc/kubernetes/pki]\n' +
       '[reset] Deleting files: [/etc/kubernetes/admin.conf /etc/kubernetes/super-admin.conf /etc/kubernetes/kubelet.conf /etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/controller-manager.conf /etc/kubernetes/scheduler.conf]\n\n' +

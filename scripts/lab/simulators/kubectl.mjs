@@ -8,6 +8,7 @@ import { cordon, labelOrAnnotate, patch, taint } from './lib/kubectl-nodes.mjs';
 import { apiResources, clusterInfo, config, exec, rollout, version, wait } from './lib/kubectl-misc.mjs';
 import { installed, readStatus } from './lib/dpkg.mjs';
 import { fail, simulate } from './lib/sim.mjs';
+import { newestKubernetes } from './lib/versions.mjs';
 
 /** Finds the subcommand: the first argument that is neither a global flag nor a global flag's value. */
 function splitCommand(argv) {
@@ -30,7 +31,7 @@ await simulate(
   (ctx) => {
     const { command, rest } = splitCommand(ctx.argv);
     const pkg = installed(readStatus(), 'kubectl');
-    ctx.clientVersion = pkg ? `v${pkg.version.replace(/-.*$/, '')}` : 'v1.34.2';
+    ctx.clientVersion = pkg ? `v${pkg.version.replace(/-.*$/, '')}` : `v${newestKubernetes()}`;
     switch (command) {
       case 'get':
         return get(ctx, rest);

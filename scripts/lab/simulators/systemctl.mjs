@@ -12,6 +12,7 @@ import {
   isMasked,
   readUnits,
   reportKubelet,
+  startFailure,
   startUnit,
   stopUnit,
   unitFile,
@@ -50,7 +51,8 @@ await simulate('systemctl', (ctx) => {
   const needUnits = () => {
     if (units.length === 0) fail(1, `Too few arguments.`);
   };
-  const kubeletTouched = () => units.includes('kubelet.service');
+  // The kubelet's state follows its runtime's: both report to the cluster.
+  const kubeletTouched = () => units.includes('kubelet.service') || units.includes('containerd.service');
 
   const changeRuntime = (action, verbName) => {
     needUnits();
@@ -72,6 +74,10 @@ await simulate('systemctl', (ctx) => {
     // A restart is a change even when it restarts into the same state.
     if (changed || ((action === 'restart' || action === 'reload') && units.length > 0)) ctx.mutated();
     if (kubeletTouched()) reportKubelet(host, state);
+    if (action !== 'stop') {
+      const failed = units.map((unit) => startFailure(state, unit)).find((m) => m !== undefined);
+      if (failed !== undefined) fail(1, failed);
+    }
   };
 
   const changeEnablement = (enable) => {
@@ -186,9 +192,10 @@ await simulate('systemctl', (ctx) => {
         const { active, sub } = activeState(state, unit);
         const since = state[unit]?.since ?? new Date().toISOString();
         ctx.out(
-          `${active === 'active' ? '●' : '○'} ${unit}\n` +
+          `${active === 'active' ? '●' : active === 'failed' ? '×' : '○'} ${unit}\n` +
             `     Loaded: loaded (${path}; ${enablement(unit)}; preset: enabled)\n` +
-            `     Active: ${active} (${sub})${active === 'inactive' ? '' : ` since ${since}`}\n`,
+            `     Active: ${active} (${sub})${active === 'inactive' ? '' : ` since ${since}`}\n` +
+            (state[unit]?.error ? `\n${state[unit].error}\n` : ''),
         );
         if (active !== 'active' && code === 0) code = 3;
       }

@@ -6,6 +6,8 @@ import { artifactsHash, calicoClusterFiles, calicoNodeFiles, toNodeFiles } from 
 import { issuingControlPlane, runWithSecrets } from '../cluster-access.ts';
 import { runSteps } from '../run-steps.ts';
 import { parseNodeList } from '../cluster-view.ts';
+import { uploadNeeds } from '../space.ts';
+import { membershipOf } from '../membership.ts';
 import type { RemoteHost } from '../remote-host.ts';
 
 const CLUSTER_STEP = 'calico';
@@ -30,11 +32,15 @@ function clusterHash(ctx: RunContext): string {
  */
 const nodeHash = (file: Artifact, uid: string | undefined): string => artifactsHash([file], [uid ?? '']);
 
-/** Nodes whose own Calico objects differ from what was last applied to their Node object. */
+/**
+ * Nodes whose own Calico objects differ from what was last applied to their
+ * Node object, and nodes that join in this run: their Node object is new.
+ */
 function changedNodes(ctx: RunContext, host: string): string[] {
   const applied = factsOf(ctx, host).applied;
   const uid = (node: string): string | undefined => ctx.clusterView?.nodes.get(node)?.uid;
-  return [...calicoNodeFiles(ctx.rendered)].filter(([node, file]) => applied.get(nodeStep(node)) !== nodeHash(file, uid(node))).map(([node]) => node);
+  const joining = new Set(ctx.cluster.nodes.filter((n) => membershipOf(ctx, n).kind !== 'member').map((n) => n.name));
+  return [...calicoNodeFiles(ctx.rendered)].filter(([node, file]) => joining.has(node) || applied.get(nodeStep(node)) !== nodeHash(file, uid(node))).map(([node]) => node);
 }
 
 /** The records of the nodes just applied, against the Node objects they were applied to. */
@@ -55,10 +61,17 @@ export const applyCalico: Phase = {
   changes: true,
   plan: (ctx) => {
     const host = issuingControlPlane(ctx).name;
-    if (factsOf(ctx, host).applied.get(CLUSTER_STEP) !== clusterHash(ctx)) return [{ host, step: `run ${SCRIPTS.applyCalico}` }];
+    if (factsOf(ctx, host).applied.get(CLUSTER_STEP) !== clusterHash(ctx)) {
+      const because = factsOf(ctx, host).applied.has(CLUSTER_STEP)
+        ? `Calico's resources or a BGP password changed since they were last applied from ${host}`
+        : `${host} has not applied Calico's resources yet`;
+      return [{ host, step: `run ${SCRIPTS.applyCalico}`, because }];
+    }
     const nodes = changedNodes(ctx, host);
-    return nodes.length === 0 ? [] : [{ host, step: `run ${SCRIPTS.applyCalico} ${nodes.join(' ')}`, forNodes: nodes }];
+    const because = `these nodes' own objects are new or changed, or their Node objects were registered anew: ${nodes.join(', ')}`;
+    return nodes.length === 0 ? [] : [{ host, step: `run ${SCRIPTS.applyCalico} ${nodes.join(' ')}`, forNodes: nodes, because }];
   },
+  spaceNeeded: (ctx) => uploadNeeds([...calicoClusterFiles(ctx.rendered), ...calicoNodeFiles(ctx.rendered).values()]),
   run: (ctx, steps) =>
     runSteps(ctx, 'calico', steps, async ({ forNodes: nodes }: PlannedStep) => {
       const host = issuingControlPlane(ctx);

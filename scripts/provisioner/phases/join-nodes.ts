@@ -7,6 +7,7 @@ import { clusterScript, toNodeFiles } from '../artifacts.ts';
 import { membershipOf, type Membership } from '../membership.ts';
 import { preparedRecord } from './prepare-nodes.ts';
 import { runSteps } from '../run-steps.ts';
+import { CONTROL_PLANE_IMAGES_MIB, WORKER_IMAGES_MIB } from '../space.ts';
 
 /** Nodes that must join, each with what the cluster's view says must happen first. */
 function joining(ctx: RunContext, nodes: readonly ClusterNode[]): { node: ClusterNode; membership: Membership }[] {
@@ -49,7 +50,18 @@ function joinPhase(title: string, role: JoinRole, nodesOf: (ctx: RunContext) => 
   return {
     title,
     changes: true,
-    plan: (ctx) => joining(ctx, nodesOf(ctx)).map((j) => ({ host: j.node.name, step: stepText(j.membership, script, issuingControlPlane(ctx).name) })),
+    plan: (ctx) =>
+      joining(ctx, nodesOf(ctx)).map((j) => ({
+        host: j.node.name,
+        step: stepText(j.membership, script, issuingControlPlane(ctx).name),
+        because: 'reason' in j.membership ? j.membership.reason : 'it has not joined (no kubelet.conf), and the cluster has no member of its name',
+      })),
+    spaceNeeded: () => [
+      role === 'control-plane'
+        ? { path: '/var/lib', mib: CONTROL_PLANE_IMAGES_MIB, why: "the control plane's images and etcd's data" }
+        : { path: '/var/lib', mib: WORKER_IMAGES_MIB, why: "a worker's images" },
+      { path: '/run', mib: 1, why: 'the join secrets' },
+    ],
     run: async (ctx, steps) => {
       // The plan's facts and cluster view, read again: planning is pure, so this is what was planned.
       const planned = new Map(joining(ctx, nodesOf(ctx)).map((j) => [j.node.name, j]));

@@ -5,6 +5,7 @@ import { issuingControlPlane } from '../cluster-access.ts';
 import { hostOf, type Phase, type PlannedStep, type RunContext } from '../context.ts';
 import type { RemoteHost } from '../remote-host.ts';
 import { runSteps } from '../run-steps.ts';
+import { PACKAGES_MIB, type SpaceNeed } from '../space.ts';
 import { UPGRADE_FINISHED, UPGRADE_STARTED, describeUpgrade, pendingUpgrades, upgradeTarget, workerBatches, type NodeUpgrade } from '../upgrade-plan.ts';
 
 /** How long an upgraded node may take to be Ready again before it is left cordoned and the run stops. */
@@ -13,6 +14,8 @@ const READY_TIMEOUT_SECONDS = 300;
 const DRAIN_GRACE_SECONDS = 30;
 
 const script = (name: string): string => `${HERD_DIR}/${name}`;
+
+const upgradeSpace = (): SpaceNeed[] => [{ path: '/var/lib', mib: PACKAGES_MIB, why: "the new versions' packages and images" }];
 
 /**
  * One node, in kubeadm's documented order: kubeadm and `kubeadm upgrade`, drain
@@ -45,7 +48,12 @@ async function withDrainer(ctx: RunContext, act: (drainer: RemoteHost, byName: M
 
 function step(ctx: RunContext, u: NodeUpgrade, batch?: { index: number; of: number }): PlannedStep {
   const what = describeUpgrade(u, ctx.cluster.spec.kubernetes.version);
-  return batch === undefined ? { host: u.node.name, step: what } : { host: u.node.name, step: `batch ${batch.index + 1} of ${batch.of}: ${what}`, batch: batch.index };
+  const because = [
+    ...(u.kubernetes !== undefined ? [`it runs kubelet ${u.kubernetes.from}, the environment wants ${u.kubernetes.to}`] : []),
+    ...(u.containerd !== undefined ? [`it runs containerd ${u.containerd.from}, the environment wants ${u.containerd.to}`] : []),
+    ...(u.resuming ? ['a run that began its upgrade stopped before it was done'] : []),
+  ].join('; ');
+  return batch === undefined ? { host: u.node.name, step: what, because } : { host: u.node.name, step: `batch ${batch.index + 1} of ${batch.of}: ${what}`, batch: batch.index, because };
 }
 
 /** Control planes first, one at a time, so that etcd and the API never lose more than one member. */
@@ -53,6 +61,7 @@ export const upgradeControlPlanes: Phase = {
   title: 'Upgrade control planes, one at a time',
   changes: true,
   plan: (ctx) => pendingUpgrades(ctx).filter((u) => u.node.role === 'controlPlane').map((u) => step(ctx, u)),
+  spaceNeeded: upgradeSpace,
   run: (ctx, steps) =>
     withDrainer(ctx, (drainer, byName) => runSteps(ctx, 'upgrade', steps, ({ host }) => upgradeNode(ctx, drainer, byName.get(host)!), 'one at a time')),
 };
@@ -65,6 +74,7 @@ export const upgradeWorkers: Phase = {
     const batches = workerBatches(ctx, pendingUpgrades(ctx));
     return batches.flatMap((batch, index) => batch.map((u) => step(ctx, u, { index, of: batches.length })));
   },
+  spaceNeeded: upgradeSpace,
   run: (ctx, steps) =>
     withDrainer(ctx, async (drainer, byName) => {
       const batchCount = Math.max(-1, ...steps.map((s) => s.batch ?? 0)) + 1;

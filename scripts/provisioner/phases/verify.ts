@@ -60,7 +60,7 @@ export function verify(timeoutMs: number): Phase {
   return {
     title: 'Verify',
     changes: false,
-    plan: (ctx) => [{ host: issuingControlPlane(ctx).name, step: 'check the API, nodes Ready, BGP sessions Established (read-only)' }],
+    plan: (ctx) => [{ host: issuingControlPlane(ctx).name, step: 'check the API, nodes Ready, BGP sessions Established (read-only)', because: 'every run checks the cluster it leaves' }],
     run: (ctx, steps) =>
       runSteps(ctx, 'verify', steps, async () => {
         const host = issuingControlPlane(ctx);

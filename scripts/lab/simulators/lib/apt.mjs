@@ -5,19 +5,19 @@
 // are known: the distribution's archive (always available, as on a cloud
 // image whose package lists are current), the Kubernetes community
 // repository (any URL ending in /core:/stable:/v1.N/deb/, so a mirror of
-// pkgs.k8s.io works) and Docker's (download.docker.com/linux/debian|ubuntu,
-// for containerd.io). The latter two must be signed by the fixture key their
+// pkgs.k8s.io works, for the minors in herd's table of versions, each with
+// its patches up to the newest the table knows) and Docker's
+// (download.docker.com/linux/debian|ubuntu, for containerd.io, every patch of
+// every containerd line in the table). The latter two must be signed by the fixture key their
 // URL serves (see curl) and need `apt-get update` before their packages show.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, writeJson } from './files.mjs';
 import { DISK_DIR, FIXTURES_DIR } from './paths.mjs';
 import { compareVersions } from './dpkg.mjs';
+import { containerdReleases, kubernetesPatches, versionTable } from './versions.mjs';
 
 const INDEX_FILE = join(DISK_DIR, 'apt-index.json');
-
-/** Patch releases each Kubernetes minor repository offers: 1.N.0 … 1.N.9. */
-const KUBERNETES_PATCHES = 10;
 
 export const REPOSITORY_KEYS = {
   kubernetes: { file: 'kubernetes-release.key', keyId: '90F7342554D371A3' },
@@ -55,7 +55,8 @@ export function keyringHolds(path, kind) {
 /** Identifies a source: { kind, minor? } or undefined for an unknown repository. */
 export function classify(uri, suite) {
   const k8s = /\/core:\/stable:\/v(\d+)\.(\d+)\/deb\/?$/.exec(uri);
-  if (k8s && suite === '/') return { kind: 'kubernetes', minor: `${k8s[1]}.${k8s[2]}` };
+  // pkgs.k8s.io has a repository per released minor; others answer 404.
+  if (k8s && suite === '/') return kubernetesPatches(`${k8s[1]}.${k8s[2]}`).length > 0 ? { kind: 'kubernetes', minor: `${k8s[1]}.${k8s[2]}` } : undefined;
   if (/^https?:\/\/download\.docker\.com\/linux\/(debian|ubuntu)\/?$/.test(uri)) return { kind: 'docker' };
   if (/^https?:\/\/([a-z0-9.-]+\.)?(debian\.org|ubuntu\.com)\//.test(uri) || /\/(debian|debian-security|ubuntu)\/?$/.test(uri)) {
     return { kind: 'distribution' };
@@ -138,7 +139,8 @@ export function writeIndex(index) {
 }
 
 function kubernetesPackages(minor, uri) {
-  const versions = Array.from({ length: KUBERNETES_PATCHES }, (_, p) => `${minor}.${p}-1.1`);
+  const revision = versionTable().kubernetes.packageRevision;
+  const versions = kubernetesPatches(minor).map((v) => `${v}-${revision}`);
   const origin = `${uri.replace(/\/$/, '')}/`;
   const base = { origin, repo: 'kubernetes', section: 'admin', maintainer: 'Kubernetes Authors <dev@kubernetes.io>' };
   return [
@@ -151,13 +153,13 @@ function kubernetesPackages(minor, uri) {
       description: 'Node agent for Kubernetes clusters',
     },
     { ...base, name: 'kubectl', versions, depends: [], description: 'Command-line utility for interacting with a Kubernetes cluster' },
-    { ...base, name: 'cri-tools', versions: [`${minor}.0-1.1`], depends: [], description: 'Command-line utility for interacting with a container runtime' },
+    { ...base, name: 'cri-tools', versions: [`${minor}.0-${revision}`], depends: [], description: 'Command-line utility for interacting with a container runtime' },
     { ...base, name: 'kubernetes-cni', versions: ['1.7.1-1.1'], depends: [], description: 'Binaries required to provision kubernetes container networking' },
   ];
 }
 
 function dockerPackages(uri) {
-  const versions = [...Array.from({ length: 10 }, (_, p) => `1.7.${20 + p}-1`), ...Array.from({ length: 5 }, (_, p) => `2.1.${p}-1`)];
+  const versions = containerdReleases().map((v) => `${v}-1`);
   return [
     {
       origin: `${uri.replace(/\/$/, '')}/`,

@@ -44,9 +44,9 @@ export function sha256(text) {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Records whether this host's kubelet runs, at which version, on which container runtime (nodes report both). */
-export function recordKubelet(state, host, running, version, runtime) {
+/** Records whether this host's kubelet runs, at which version, on which container runtime (nodes report both), and its containers. */
+export function recordKubelet(state, host, running, version, runtime, containers) {
   const previous = state.hosts[host.name];
   const same = previous?.kubelet.running === running && previous?.kubelet.version === version && previous?.kubelet.runtime === runtime;
-  state.hosts[host.name] = { address: host.address, kubelet: { running, version, runtime, since: same ? previous.kubelet.since : new Date().toISOString() } };
+  state.hosts[host.name] = { address: host.address, kubelet: { running, version, runtime, since: same ? previous.kubelet.since : new Date().toISOString() }, containers };
 }

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { FIXTURES_DIR } from './paths.mjs';
 import { REPOSITORY_KEYS } from './apt.mjs';
 import { calicoManifest } from './manifests.mjs';
+import { versionTable } from './versions.mjs';
 
-const DEFAULT_CALICO = '3.32.1';
 
 /** { status, body } for a URL. */
 export function fixtureForUrl(url) {
@@ -27,7 +27,7 @@ export function fixtureForUrl(url) {
   // Calico release manifests, from GitHub or a mirror keeping the file names.
   const calico = /(?:\/v(\d+\.\d+\.\d+))?\/(?:manifests\/)?(tigera-operator|operator-crds|custom-resources)\.yaml$/.exec(path);
   if (calico) {
-    const body = calicoManifest(calico[1] ?? DEFAULT_CALICO, `${calico[2]}.yaml`);
+    const body = calicoManifest(calico[1] ?? versionTable().calico.default, `${calico[2]}.yaml`);
     if (body) return { status: 200, body };
   }
   return { status: 404, body: '404: Not Found' };

@@ -1,8 +1,11 @@
-// kubeadm configuration files: parsed and checked the way kubeadm v1.34 does
-// (API kubeadm.k8s.io/v1beta4 plus the kubelet and kube-proxy component configs).
+// kubeadm configuration files: parsed and checked the way kubeadm does, in the
+// config API its minor reads (herd's table of versions: kubeadm.k8s.io/v1beta4
+// for 1.31–1.37) plus the kubelet and kube-proxy component configs.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
+import { installed, readStatus } from './dpkg.mjs';
 import { fail } from './sim.mjs';
+import { kubernetesMinor } from './versions.mjs';
 
 export const KUBEADM_GROUP = 'kubeadm.k8s.io';
 const KNOWN = {
@@ -51,7 +54,9 @@ export function parseKubeadmConfig(text) {
         `your configuration file uses an old API spec: "${object.apiVersion}" (kind: "${object.kind}"). Please use kubeadm ${OLD_KUBEADM[version]} instead and run 'kubeadm config migrate --old-config old.yaml --new-config new.yaml', which will write the new, similar spec using a newer API version.`,
       );
     }
-    const kinds = KNOWN[object.apiVersion];
+    const kubeadm = installed(readStatus(), 'kubeadm');
+    const api = kubeadm && kubernetesMinor(kubeadm.version)?.kubeadmApi;
+    const kinds = group === KUBEADM_GROUP && api !== undefined && object.apiVersion !== api ? undefined : KNOWN[object.apiVersion];
     if (!kinds) {
       if ([KUBEADM_GROUP, 'kubelet.config.k8s.io', 'kubeproxy.config.k8s.io'].includes(group)) {
         fail(1, `no kind "${object.kind}" is registered for version "${object.apiVersion}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"`);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { renderKubeconfig } from './kubeconfig.mjs';
+import { kubernetesMinor } from './versions.mjs';
 
 export const KUBERNETES_DIR = '/etc/kubernetes';
 export const MANIFESTS_DIR = '/etc/kubernetes/manifests';
@@ -19,11 +20,16 @@ function write(path, content, mode = 0o644) {
 
 const ETCD_IMAGE_TAG = '3.6.5-0';
 
+/** The pause image kubeadm of this version pulls and gives the kubelet (herd's table of versions). */
+export function pauseImage(version, repository = 'registry.k8s.io') {
+  return `${repository}/pause:${kubernetesMinor(version)?.pause ?? '3.10.1'}`;
+}
+
 export function images(version, repository) {
   return [
     ...['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'].map((c) => `${repository}/${c}:${version}`),
     `${repository}/coredns/coredns:v1.12.1`,
-    `${repository}/pause:3.10.1`,
+    pauseImage(version, repository),
     `${repository}/etcd:${ETCD_IMAGE_TAG}`,
   ];
 }

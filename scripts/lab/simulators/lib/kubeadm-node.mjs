@@ -14,6 +14,7 @@ import { caCertHash, createCa, writeCaCert, writeJoinedCaKey, writePkiPlaceholde
 import { compareSemver, extraArgs, kubeletDefaults, minorOf, normalizeVersion, TOKEN } from './kubeadm-config.mjs';
 import {
   ETCD_DIR,
+  pauseImage,
   KUBELET_CONF,
   MANIFESTS_DIR,
   dirNotEmpty,
@@ -23,12 +24,13 @@ import {
   writeKubeletFiles,
 } from './kubeadm-files.mjs';
 import { Exit, fail } from './sim.mjs';
+import { newestKubernetes } from './versions.mjs';
 
 export const STACK = 'To see the stack trace of this error execute with --v=5 or higher';
 
 export function kubeadmVersion() {
   const pkg = installed(readStatus(), 'kubeadm');
-  return pkg ? normalizeVersion(pkg.version) : 'v1.34.2';
+  return pkg ? normalizeVersion(pkg.version) : `v${newestKubernetes()}`;
 }
 
 export function newToken() {
@@ -168,7 +170,7 @@ function etcdMemberId() {
 
 function kubeletFlags(registration, address) {
   const args = extraArgs(registration?.kubeletExtraArgs);
-  const flags = ['--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock', '--pod-infra-container-image=registry.k8s.io/pause:3.10.1'];
+  const flags = ['--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock', `--pod-infra-container-image=${pauseImage(kubeadmVersion())}`];
   if (!args['node-ip'] && address) flags.push(`--node-ip=${address}`);
   for (const [k, v] of Object.entries(args)) flags.push(`--${k}=${v}`);
   return flags;

@@ -3,9 +3,8 @@
 // scope and versions; their schemas are left open (the real ones are in
 // ../shared/reference/calico-*, which the template tests check against).
 import { stringify } from 'yaml';
+import { versionTable } from './versions.mjs';
 
-/** Operator image per Calico release, from the release manifests. */
-const OPERATOR_IMAGES = { '3.32.1': 'quay.io/tigera/operator:v1.42.3' };
 
 const CRDS = [
   ['operator.tigera.io', 'v1', 'Installation', 'installations', 'Cluster'],
@@ -56,7 +55,8 @@ function crd([group, version, kind, plural, scope]) {
 }
 
 function operatorObjects(version) {
-  const image = OPERATOR_IMAGES[version] ?? `quay.io/tigera/operator:v${version}`;
+  // The operator image each release's manifest installs (herd's table of versions).
+  const image = versionTable().calico.operatorImages[version] ?? `quay.io/tigera/operator:v${version}`;
   const labels = { 'k8s-app': 'tigera-operator' };
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tigera-operator', labels: { name: 'tigera-operator', 'pod-security.kubernetes.io/enforce': 'privileged' } } },

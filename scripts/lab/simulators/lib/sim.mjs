@@ -173,6 +173,7 @@ export async function simulate(command, main, redaction = {}) {
     mutating: ctx.mutating,
     user: userName(),
     durationMs: Date.now() - started,
+    ...(fault?.kind === 'slow' ? { fault: 'slow' } : {}),
     ...extra,
   });
   const fault = takeFault(command, argv);
@@ -188,6 +189,7 @@ export async function simulate(command, main, redaction = {}) {
     process.exitCode = fault.exitCode;
     return;
   }
+  if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.ms));
   let code;
   try {
     code = (await main(ctx)) ?? 0;

@@ -8,6 +8,9 @@ import { readJson, readText, withLock, writeJson } from './files.mjs';
 import { RUNTIME_DIR } from './paths.mjs';
 import { installed, readStatus } from './dpkg.mjs';
 import { recordKubelet, updateCluster } from './cluster.mjs';
+import { loadContainerdConfig } from './containerd-config.mjs';
+import { containerdStopped, readContainers, syncContainers } from './containers.mjs';
+import { kubeletRunsOn } from './versions.mjs';
 
 export const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
 const UNITS_FILE = join(RUNTIME_DIR, 'units.json');
@@ -118,9 +121,10 @@ export function updateUnits(fn) {
   });
 }
 
-/** What systemd would report: { active: 'active'|'activating'|'inactive', sub: 'running'|'auto-restart'|'dead' }. */
+/** What systemd would report: { active: 'active'|'activating'|'inactive'|'failed', sub: 'running'|'auto-restart'|'dead'|'failed' }. */
 export function activeState(units, unit) {
   const record = units[unit];
+  if (record?.failed) return { active: 'failed', sub: 'failed' };
   if (!record?.active) return { active: 'inactive', sub: 'dead' };
   // kubelet without its configuration exits at once and systemd restarts it, over and over.
   if (unit === 'kubelet.service' && !existsSync(KUBELET_CONFIG)) return { active: 'activating', sub: 'auto-restart' };
@@ -132,34 +136,64 @@ function packageVersion(name) {
   return pkg ? `v${pkg.version.replace(/-.*$/, '')}` : null;
 }
 
+function containerdVersion() {
+  const status = readStatus();
+  const pkg = installed(status, 'containerd.io') ?? installed(status, 'containerd');
+  return pkg ? pkg.version.replace(/^\d+:/, '').replace(/-.*$/, '').replace(/~.*$/, '') : undefined;
+}
+
 /**
  * Starts (or restarts) a unit in the runtime state, with the effects that
- * matter to the lab: containerd loads its configuration file, kubelet reports
- * to the cluster.
+ * matter to the lab: containerd loads its configuration file, in the format
+ * its version reads, and fails to start on one it cannot read; kubelet records
+ * its version. A restart of containerd is a stop first (see containers.mjs).
  */
 export function startUnit(units, unit) {
   const record = { active: true, since: new Date().toISOString() };
   if (unit === 'containerd.service') {
+    if (units[unit]?.active) containerdStopped(readText(unitFile(unit) ?? '') ?? '');
     const config = readText(CONTAINERD_CONFIG) ?? '';
+    const version = containerdVersion();
+    const loaded = loadContainerdConfig(config, version);
     record.config = createHash('sha256').update(config).digest('hex');
-    record.criEnabled = !/^\s*disabled_plugins\s*=\s*\[[^\]]*"cri"/m.test(config);
+    record.version = version ?? null;
+    if (!loaded.ok) {
+      units[unit] = { active: false, failed: true, error: loaded.error, since: record.since, version: record.version };
+      return;
+    }
+    Object.assign(record, { configVersion: loaded.configVersion, criEnabled: loaded.criEnabled, sandboxImage: loaded.sandboxImage, systemdCgroup: loaded.systemdCgroup });
   }
   if (unit === 'kubelet.service') record.version = packageVersion('kubelet');
   units[unit] = record;
 }
 
 export function stopUnit(units, unit) {
-  if (units[unit]) units[unit] = { active: false, since: new Date().toISOString() };
+  if (!units[unit]) return;
+  if (unit === 'containerd.service' && units[unit].active) containerdStopped(readText(unitFile(unit) ?? '') ?? '');
+  units[unit] = { active: false, since: new Date().toISOString() };
 }
 
-function runtimeVersion() {
-  const status = readStatus();
-  const pkg = installed(status, 'containerd.io') ?? installed(status, 'containerd');
-  return pkg ? `containerd://${pkg.version.replace(/^\d+:/, '').replace(/-.*$/, '').replace(/~.*$/, '')}` : 'containerd://unknown';
+/** Why a start just failed, as systemctl says it, or undefined. */
+export function startFailure(units, unit) {
+  return units[unit]?.failed ? `Job for ${unit} failed because the control process exited with error code.\nSee "systemctl status ${unit}" and "journalctl -xeu ${unit}" for details.` : undefined;
 }
 
-/** Tells the cluster whether this host's kubelet runs (active and configured). */
+/** Whether the kubelet can reach a CRI it runs on: containerd up with its CRI plugin, of a version this kubelet supports. */
+function runtimeReady(units, kubeletVersion) {
+  const containerd = units['containerd.service'];
+  return containerd?.active === true && containerd.criEnabled === true && kubeletRunsOn(kubeletVersion, containerd.version);
+}
+
+/**
+ * Tells the cluster whether this host's kubelet runs (active, configured, on a
+ * runtime it supports) and, when it does, the containers it keeps running.
+ */
 export function reportKubelet(host, units) {
-  const running = activeState(units, 'kubelet.service').active === 'active';
-  return updateCluster((state) => recordKubelet(state, host, running, units['kubelet.service']?.version ?? packageVersion('kubelet'), runtimeVersion()));
+  const version = units['kubelet.service']?.version ?? packageVersion('kubelet');
+  const running = activeState(units, 'kubelet.service').active === 'active' && runtimeReady(units, version);
+  const runtime = `containerd://${units['containerd.service']?.version ?? containerdVersion() ?? 'unknown'}`;
+  return updateCluster((state) => {
+    const containers = running ? syncContainers(state.cluster) : readContainers();
+    recordKubelet(state, host, running, version, runtime, containers);
+  });
 }

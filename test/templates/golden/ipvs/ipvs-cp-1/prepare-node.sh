@@ -6,8 +6,8 @@
 # Expects: /etc/herd/containerd/config.toml (the rendered containerd config).
 # Secrets: none.
 # Does: swap off and kept off; kernel modules overlay, br_netfilter, ip_vs, ip_vs_rr, ip_vs_wrr, ip_vs_sh, nf_conntrack loaded now
-#   and at boot; sysctls for bridged and forwarded traffic; containerd.io 1.7.28 and
-#   kubelet, kubeadm, kubectl 1.34.2-1.1 installed and held; containerd configured and
+#   and at boot; sysctls for bridged and forwarded traffic; containerd.io 2.3.5 and
+#   kubelet, kubeadm, kubectl 1.36.4-1.1 installed and held; containerd configured and
 #   running; kubelet enabled. On a joined node it never changes an installed package's version:
 #   that is upgrade-node.sh's job, between a drain and an uncordon.
 set -euo pipefail
@@ -57,12 +57,12 @@ install_file() {
   mv -f "$dest.herd-new" "$dest"
 }
 
-kubernetes_repository=https://pkgs.k8s.io/core:/stable:/v1.34/deb/
-kubernetes_key_url=https://pkgs.k8s.io/core:/stable:/v1.34/deb/Release.key
-kubernetes_package_version=1.34.2-1.1
+kubernetes_repository=https://pkgs.k8s.io/core:/stable:/v1.36/deb/
+kubernetes_key_url=https://pkgs.k8s.io/core:/stable:/v1.36/deb/Release.key
+kubernetes_package_version=1.36.4-1.1
 containerd_repository=https://download.docker.com/linux
 containerd_package=containerd.io
-containerd_version_pattern=1.7.28-\*
+containerd_version_pattern=2.3.5-\*
 modules=(overlay br_netfilter ip_vs ip_vs_rr ip_vs_wrr ip_vs_sh nf_conntrack)
 sysctls=(net.bridge.bridge-nf-call-ip6tables=1 net.bridge.bridge-nf-call-iptables=1 net.ipv4.ip_forward=1)
 
@@ -117,7 +117,7 @@ if [[ ! -d /etc/apt/keyrings ]]; then
   changed "/etc/apt/keyrings created"
 fi
 containerd_key=/etc/apt/keyrings/herd-containerd.asc
-kubernetes_key=/etc/apt/keyrings/herd-kubernetes-v1.34.asc
+kubernetes_key=/etc/apt/keyrings/herd-kubernetes-v1.36.asc
 if [[ ! -s $containerd_key ]]; then
   curl -fsSL --retry 3 "$containerd_repository/$os_id/gpg" -o "$containerd_key"
   changed "$containerd_key fetched"
@@ -172,8 +172,16 @@ for package in "$containerd_package" kubelet kubeadm kubectl; do
 done
 
 # --- containerd: herd's config, enabled and running ---
+# A joined node whose containerd is still another version may not read this config's format
+# (containerd 2.x's version 3, which 1.x refuses): upgrade-node.sh installs the config together
+# with the new containerd, before it restarts it.
 containerd_config_changed=false
-if install_file /etc/herd/containerd/config.toml /etc/containerd/config.toml 644; then
+# shellcheck disable=SC2016 # ${Version} is dpkg-query's field name, not a shell expansion
+containerd_installed=$(dpkg-query -W -f='${Version}' "$containerd_package" 2>/dev/null || true)
+# shellcheck disable=SC2053 # $containerd_version_pattern is a glob on purpose: the package revision differs per distribution
+if [[ $containerd_installed != $containerd_version_pattern ]]; then
+  log "/etc/containerd/config.toml left for the upgrade: containerd $containerd_installed is installed, $containerd_version_pattern wanted"
+elif install_file /etc/herd/containerd/config.toml /etc/containerd/config.toml 644; then
   containerd_config_changed=true
   changed "/etc/containerd/config.toml installed"
 fi

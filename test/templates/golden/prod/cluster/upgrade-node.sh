@@ -4,16 +4,18 @@
 # Usage: upgrade-node.sh kubeadm apply|node    (before the node is drained)
 #        upgrade-node.sh packages              (while it is drained)
 # Runs on: a joined node whose Kubernetes or containerd version differs from the environment's,
-#   as root, after prepare-node.sh has pointed apt at the new Kubernetes 1.34 repository;
+#   as root, after prepare-node.sh has pointed apt at the new Kubernetes 1.36 repository;
 #   any number of times.
 # Expects: the node joined; for "kubeadm apply", /etc/kubernetes/admin.conf.
 # Secrets: none.
-# Does, in kubeadm's documented order: "kubeadm" installs kubeadm 1.34.2-1.1 and runs
-#   `kubeadm upgrade apply v1.34.2` (the first control plane: the cluster's
+# Does, in kubeadm's documented order: "kubeadm" installs kubeadm 1.36.4-1.1 and runs
+#   `kubeadm upgrade apply v1.36.4` (the first control plane: the cluster's
 #   configuration, then its own components) or `kubeadm upgrade node` (every other node),
 #   once per version, recorded in /var/lib/herd/applied/kubeadm-upgraded. "packages" installs kubelet and kubectl
-#   1.34.2-1.1 and containerd.io 1.7.28, keeps them
-#   held, and restarts what changed.
+#   1.36.4-1.1 and containerd.io 2.3.5, keeps them
+#   held, and restarts what changed. A new containerd is kept from starting until its config, in
+#   the format it reads (version 3), is in place: one restart, and the
+#   running containers stay (their shims outlive containerd).
 set -euo pipefail
 
 script=upgrade-node.sh
@@ -61,11 +63,16 @@ install_file() {
   mv -f "$dest.herd-new" "$dest"
 }
 
-kubernetes_version=v1.34.2
-kubernetes_package_version=1.34.2-1.1
+kubernetes_version=v1.36.4
+kubernetes_package_version=1.36.4-1.1
 containerd_package=containerd.io
-containerd_version_pattern=1.7.28-\*
+containerd_version_pattern=2.3.5-\*
 upgraded_marker=/var/lib/herd/applied/kubeadm-upgraded
+staged_containerd_config=/etc/herd/containerd/config.toml
+containerd_restart_marker=/var/lib/herd/containerd-restart-pending
+policy_rc_d=/usr/sbin/policy-rc.d
+# invoke-rc.d(8): exit 101 forbids a package's postinst to (re)start its services.
+policy_rc_d_content=$'#!/bin/sh\n# upgrade-node.sh: containerd starts once its new config is in place.\nexit 101'
 
 [[ $EUID -eq 0 ]] || fail 3 "must run as root"
 [[ -f /etc/kubernetes/kubelet.conf ]] || fail 3 "this node has not joined a cluster: there is nothing to upgrade"
@@ -118,11 +125,32 @@ upgrade_packages() {
   containerd_installed=$(installed "$containerd_package")
   # shellcheck disable=SC2053 # $containerd_version_pattern is a glob on purpose: the package revision differs per distribution
   [[ $containerd_installed == $containerd_version_pattern ]] || queue+=("$containerd_package=$containerd_version_pattern")
-  ((${#queue[@]} > 0)) || return 0
-  upgrade_held "${queue[@]}"
-  systemctl daemon-reload
-  if [[ " ${queue[*]}" == *" $containerd_package="* ]]; then
+  local containerd_changes=false
+  [[ " ${queue[*]}" == *" $containerd_package="* ]] && containerd_changes=true
+  # A stopped run may have installed the new containerd and not yet restarted it with its config.
+  [[ -f $containerd_restart_marker ]] && containerd_changes=true
+  ((${#queue[@]} > 0)) || [[ $containerd_changes == true ]] || return 0
+  if [[ $containerd_changes == true ]]; then
+    [[ -f $staged_containerd_config ]] || fail 3 "$staged_containerd_config is missing: run prepare-node.sh first"
+    # A policy-rc.d of herd's own is one a stopped run left: this run takes it over.
+    if [[ -e $policy_rc_d && $(<"$policy_rc_d") != "$policy_rc_d_content" ]]; then
+      fail 3 "$policy_rc_d exists already; herd uses it to hold containerd's restart until its new config is in place"
+    fi
+    write_file "$containerd_restart_marker" 644 "2.3.5" || true
+    write_file "$policy_rc_d" 755 "$policy_rc_d_content" || true
+    trap 'rm -f "$policy_rc_d"' EXIT
+  fi
+  if ((${#queue[@]} > 0)); then
+    upgrade_held "${queue[@]}"
+    systemctl daemon-reload
+  fi
+  if [[ $containerd_changes == true ]]; then
+    rm -f "$policy_rc_d"
+    if install_file "$staged_containerd_config" /etc/containerd/config.toml 644; then
+      changed "/etc/containerd/config.toml installed in the format containerd 2.3.5 reads"
+    fi
     systemctl restart containerd
+    rm -f "$containerd_restart_marker"
     changed "containerd restarted"
   fi
   systemctl restart kubelet
