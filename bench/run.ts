@@ -5,7 +5,8 @@
 //   npm run bench                 # the full run
 //   npm run bench -- --quick      # fewer runs, smaller N: for trying it out
 //   npm run bench -- --only fan-out,synth
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fanOutBenchmark } from './fan-out.ts';
@@ -14,11 +15,12 @@ import { addWorkerTimes, scaleOutTable } from './scale-out.ts';
 import { synthBenchmark } from './synth.ts';
 import { validateBenchmark } from './validate.ts';
 import { preflightBenchmark } from './preflight.ts';
+import { bgpBenchmark } from './bgp.ts';
 import { startLabCluster } from './lib/lab-cluster.ts';
 import { describeMachine } from './lib/machine.ts';
 import type { Sample } from './lib/stats.ts';
 
-const BENCHMARKS = ['fan-out', 'scale-out', 'no-change', 'synth', 'validate', 'preflight'] as const;
+const BENCHMARKS = ['fan-out', 'scale-out', 'no-change', 'synth', 'validate', 'preflight', 'bgp'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -87,6 +89,9 @@ if (wanted('validate')) {
 }
 if (wanted('preflight')) {
   await section('6. Preflight', () => preflightBenchmark({ sizes: quick ? [15, 100] : [15, 500], runs: config.runs }));
+}
+if (wanted('bgp')) {
+  await section('7. BGP', () => bgpBenchmark({ runs: quick ? 1 : 3, workDir: mkdtempSync(join(tmpdir(), 'herd-bench-bgp-')) }));
 }
 
 const date = new Date().toISOString().slice(0, 10);

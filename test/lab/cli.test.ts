@@ -15,16 +15,22 @@ afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A static environment in a temporary folder whose lab lives next to it; hosts at 127.20.5.x. */
-function environment(): { dir: string; labDir: string } {
-  const dir = tempStateDir('cli-env');
+/** An environment file in a temporary folder whose lab lives next to it. */
+function environmentFile(name: string, content: string): { dir: string; labDir: string; file: string } {
+  const dir = tempStateDir(`cli-${name}`);
   made.push(dir);
   mkdirSync(join(dir, 'envs'));
   copyFileSync(resolve(REPO_ROOT, 'stacks/environments/_defaults.yaml'), join(dir, 'envs/_defaults.yaml'));
-  writeFileSync(
-    join(dir, 'envs/clilab.yaml'),
-    `extends: _defaults.yaml
-infrastructure:
+  const file = join(dir, 'envs', `${name}.yaml`);
+  writeFileSync(file, `extends: _defaults.yaml\n${content}`);
+  return { dir: join(dir, 'envs'), labDir: join(dir, 'lab'), file };
+}
+
+/** A static environment on loopback; hosts at 127.20.5.x. */
+function environment(): { dir: string; labDir: string } {
+  return environmentFile(
+    'clilab',
+    `infrastructure:
   type: static
   hosts:
     - { name: clilab-cp-1, address: 127.20.5.11 }
@@ -36,20 +42,13 @@ workerPools: [{ name: worker, count: 1 }]
 ssh: { user: herd, agent: false, privateKeyFile: ../lab/id_ed25519 }
 `,
   );
-  return { dir: join(dir, 'envs'), labDir: join(dir, 'lab') };
 }
 
 /** A fabric environment: hosts at 198.18.38.x behind a lab bastion at 127.38.0.10, one router with a password. */
 function fabricEnvironment(): { dir: string; labDir: string; file: string } {
-  const dir = tempStateDir('cli-fabric');
-  made.push(dir);
-  mkdirSync(join(dir, 'envs'));
-  copyFileSync(resolve(REPO_ROOT, 'stacks/environments/_defaults.yaml'), join(dir, 'envs/_defaults.yaml'));
-  const file = join(dir, 'envs/clifab.yaml');
-  writeFileSync(
-    file,
-    `extends: _defaults.yaml
-infrastructure:
+  return environmentFile(
+    'clifab',
+    `infrastructure:
   type: static
   hosts:
     - { name: clifab-cp-1, address: 198.18.38.11 }
@@ -63,7 +62,6 @@ calico:
 ssh: { user: herd, agent: false, privateKeyFile: ../lab/id_ed25519, bastion: { host: 127.38.0.10, user: herd, privateKeyFile: ../lab/id_ed25519 } }
 `,
   );
-  return { dir: join(dir, 'envs'), labDir: join(dir, 'lab'), file };
 }
 
 function herd(envDir: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -1,11 +1,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { Client, type ClientChannel } from 'ssh2';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, stopLab, type Lab } from '../../scripts/lab/lab.ts';
-import { connect, exec, tempStateDir } from './helpers.ts';
+import { connect, exec, tempStateDir, throughBastion } from './helpers.ts';
 
 // A lab whose hosts sit on a fabric: each in a network namespace of its own,
 // attached to one bridge that holds the gateway, reachable only through the
@@ -23,20 +21,6 @@ const HOSTS = [
 async function machineNetwork(): Promise<string> {
   const [addresses, routes] = await Promise.all([run('ip', ['-o', 'addr', 'show']), run('ip', ['route', 'show', 'table', 'all'])]);
   return `${addresses.stdout}\n${routes.stdout}`;
-}
-
-async function throughBastion(lab: Lab, bastion: Client, host: string): Promise<Client> {
-  const target = lab.host(host);
-  const sock = await new Promise<ClientChannel>((resolve, reject) => {
-    bastion.forwardOut('127.0.0.1', 0, target.address, 22, (err, channel) => (err ? reject(err) : resolve(channel)));
-  });
-  return new Promise((resolve, reject) => {
-    const client = new Client();
-    client
-      .on('ready', () => resolve(client))
-      .on('error', reject)
-      .connect({ sock, username: lab.user, privateKey: readFileSync(lab.keyFile), readyTimeout: 10_000, hostVerifier: () => true });
-  });
 }
 
 describe('a lab on a fabric', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quote } from 'shell-quote';
-import { Client } from 'ssh2';
+import { Client, type ClientChannel } from 'ssh2';
 import type { IsolatedNetwork, Lab } from '../../scripts/lab/lab.ts';
 
 export interface RunResult {
@@ -113,3 +113,19 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** ssh2 through the bastion: one connection to it, a forwarded channel per host. */
+export async function throughBastion(lab: Lab, bastion: Client, host: string): Promise<Client> {
+  const target = lab.host(host);
+  const sock = await new Promise<ClientChannel>((resolve, reject) => {
+    bastion.forwardOut('127.0.0.1', 0, target.address, 22, (err, channel) => (err ? reject(err) : resolve(channel)));
+  });
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    client
+      .on('ready', () => resolve(client))
+      .on('error', reject)
+      .connect({ sock, username: lab.user, privateKey: readFileSync(lab.keyFile), readyTimeout: 10_000, hostVerifier: () => true });
+  });
+}
+
