@@ -55,7 +55,7 @@ import { LabPaths } from './paths.ts';
 import { findSandboxProcesses, isRunning, killAndWait, type HostProcess } from './processes.ts';
 import { probeSsh, type SshProbe } from './probe.ts';
 import { createNetwork, deleteNetwork, isolatedNetworkOf, networkExists, type IsolatedNetwork } from './network.ts';
-import { attach, attachmentOf, attachmentsOf, checkFabric, checkFabricAddress, detach, ensureFabric, type FabricSpec } from './fabric.ts';
+import { attach, attachmentOf, attachmentsOf, checkFabric, checkFabricAddress, detach, ensureFabric, type Attachment, type FabricSpec } from './fabric.ts';
 import { checkRouter, ensureRouter, routerNetns, routerRecord, routerStatus, stopRouters, vtysh, type RouterRecord, type RouterSpec, type RouterStatus } from './routers.ts';
 import { hostExec, launchHost, prepareBaseSeed, type ExecResult, type HostNetwork, type SandboxContext } from './sandbox.ts';
 import { checkUserName } from './users.ts';
@@ -181,7 +181,7 @@ function networkOf(host: HostRecord): LabHostNetwork {
 }
 
 /** A fabric host's own network namespace. */
-function hostAttachment(paths: LabPaths, name: string) {
+function hostAttachment(paths: LabPaths, name: string): Attachment {
   return attachmentOf(isolatedNetworkOf(paths), 'h', name);
 }
 
@@ -452,6 +452,10 @@ export class Lab {
    */
   async startRouters(specs: readonly RouterSpec[]): Promise<Record<string, 'started' | 'reloaded' | 'unchanged'>> {
     const fabric = this.#fabric;
+    if (!fabric) {
+      if (specs.length > 0) throw new Error(`lab router ${specs[0]!.name}: the lab in ${this.stateDir} has no fabric to attach it to (start it with isolated.fabric)`);
+      return {};
+    }
     const taken = new Map<string, string>([
       ...this.#hosts.map((h): [string, string] => [h.address, `lab host ${h.name}`]),
       ...routerStatus(this.#paths).map((r): [string, string] => [r.address, r.name]),
@@ -460,7 +464,7 @@ export class Lab {
       checkRouter(fabric, spec, taken);
       taken.set(spec.address, spec.name);
     }
-    const results = await Promise.all(specs.map(async (spec) => [spec.name, await ensureRouter(this.#paths, fabric!, spec)] as const));
+    const results = await Promise.all(specs.map(async (spec) => [spec.name, await ensureRouter(this.#paths, fabric, spec)] as const));
     return Object.fromEntries(results);
   }
 

@@ -198,8 +198,7 @@ async function load(files: RouterFiles, spec: RouterSpec): Promise<void> {
   }
 }
 
-export function checkRouter(fabric: FabricSpec | undefined, spec: RouterSpec, taken: ReadonlyMap<string, string>): void {
-  if (!fabric) throw new Error(`lab router ${spec.name}: the lab has no fabric to attach it to (start it with isolated.fabric)`);
+export function checkRouter(fabric: FabricSpec, spec: RouterSpec, taken: ReadonlyMap<string, string>): void {
   if (!ROUTER_NAME.test(spec.name)) throw new Error(`lab router name "${spec.name}" is not a DNS label of at most 32 characters`);
   checkFabricAddress(fabric, `router ${spec.name}`, spec.address);
   if (spec.address === fabric.gateway) throw new Error(`lab router ${spec.name}: ${spec.address} is the fabric's gateway`);
