@@ -5,7 +5,8 @@
 //   npm run bench                 # the full run
 //   npm run bench -- --quick      # fewer runs, smaller N: for trying it out
 //   npm run bench -- --only fan-out,synth
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fanOutBenchmark, type HandshakeCpu } from './fan-out.ts';
@@ -15,12 +16,14 @@ import { readRoundTrips, roundTripTable, type RoundTripScenario } from './round-
 import { SCALE_OUT_MODES, addWorkerTimes, scaleOutTable, type AddWorker } from './scale-out.ts';
 import { synthBenchmark } from './synth.ts';
 import { validateBenchmark } from './validate.ts';
+import { preflightBenchmark } from './preflight.ts';
+import { bgpBenchmark } from './bgp.ts';
 import { startLabCluster, type LabCluster } from './lib/lab-cluster.ts';
 import { herdApplyRun } from './lib/herd-cli.ts';
 import { describeMachine } from './lib/machine.ts';
 import type { Sample } from './lib/stats.ts';
 
-const BENCHMARKS = ['fan-out', 'scale-out', 'no-change', 'synth', 'validate'] as const;
+const BENCHMARKS = ['fan-out', 'scale-out', 'no-change', 'synth', 'validate', 'preflight', 'bgp'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
@@ -141,7 +144,13 @@ if (wanted('synth')) {
 if (wanted('validate')) {
   await section('5. herd validate', () => validateBenchmark({ sizes: config.validateSizes, runs: config.runs }));
 }
-if (scenarios.length > 0) await section('6. Round trips', () => roundTripTable(scenarios));
+if (wanted('preflight')) {
+  await section('6. Preflight', () => preflightBenchmark({ sizes: quick ? [15, 100] : [15, 500], runs: config.runs }));
+}
+if (wanted('bgp')) {
+  await section('7. BGP', () => bgpBenchmark({ runs: quick ? 1 : 3, workDir: mkdtempSync(join(tmpdir(), 'herd-bench-bgp-')) }));
+}
+if (scenarios.length > 0) await section('8. Round trips', () => roundTripTable(scenarios));
 
 const date = new Date().toISOString().slice(0, 10);
 const order = (lines: string[]): string => /^## (\d[a-z]?)/.exec(lines[0] ?? '')?.[1] ?? '9';

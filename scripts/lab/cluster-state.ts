@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, withLock, writeJson } from './simulators/lib/files.mjs';
 
@@ -11,7 +12,9 @@ import { readJson, withLock, writeJson } from './simulators/lib/files.mjs';
  * No secret value is kept: bootstrap tokens and the certificate key are kept
  * as SHA-256 digests, and every value of a Secret's `data` is replaced by
  * "sha256:<hex digest of the decoded value>". A test that needs to know a
- * Secret's content compares digests.
+ * Secret's content compares digests. The values themselves are kept sealed
+ * (StoredResource.sealed, see simulators/lib/secret-store.mjs) for the
+ * simulated calico-node, which gives BGP passwords to BIRD.
  */
 export interface ClusterState {
   readonly schema: 1;
@@ -25,6 +28,24 @@ export interface ClusterState {
   readonly certificateKey: { readonly sha256: string; readonly expires: string } | null;
   /** Applied objects by "<Kind>[.<group>]/<namespace>/<name>" (namespace empty for cluster-scoped ones). */
   readonly resources: Readonly<Record<string, StoredResource>>;
+  /** Calico IPAM: the pod blocks nodes claimed, by CIDR (simulators/lib/ipam.mjs). */
+  readonly ipam?: { readonly blocks: Readonly<Record<string, BlockClaim>> };
+  /** What each node's simulated calico-node last reported, by node name. */
+  readonly calicoNodes?: Readonly<Record<string, CalicoNodeReport>>;
+}
+
+export interface BlockClaim {
+  readonly node: string;
+  /** The IP pool's name. */
+  readonly pool: string;
+  readonly claimedAt: string;
+}
+
+export interface CalicoNodeReport {
+  /** CalicoNodeStatus.status as calico-node writes it (agent, bgp), from BIRD's own state. */
+  readonly status: Readonly<Record<string, unknown>>;
+  /** The pod addresses calico-node's "pods" hold on the node, one per block. */
+  readonly pods: readonly string[];
 }
 
 export interface ClusterInfo {
@@ -63,6 +84,7 @@ export interface NodeRecord {
   /** Version of this node's control-plane components (kubeadm upgrade apply|node), control planes only. */
   readonly controlPlaneVersion: string | null;
   readonly labels: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
   readonly taints: readonly { readonly key: string; readonly value?: string; readonly effect: string }[];
   readonly unschedulable: boolean;
   readonly createdAt: string;
@@ -96,6 +118,8 @@ export interface StoredResource {
   readonly name: string;
   /** The object as applied, plus the metadata the server adds (uid, creationTimestamp, generation). */
   readonly object: Readonly<Record<string, unknown>>;
+  /** A Secret's values, each sealed to the lab's sealing key (never in clear). */
+  readonly sealed?: Readonly<Record<string, string>>;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -107,6 +131,19 @@ export function readClusterState(clusterDir: string): ClusterState | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/**
+ * The key pair Secret values are sealed to (simulators/lib/secret-store.mjs):
+ * sealing.pub for anyone on a host, sealing.key for root only. Made once per
+ * cluster directory.
+ */
+export function ensureSealingKeys(clusterDir: string): void {
+  const privateFile = join(clusterDir, 'sealing.key');
+  if (existsSync(privateFile)) return;
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  writeFileSync(join(clusterDir, 'sealing.pub'), publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
+  writeFileSync(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
 }
 
 /**

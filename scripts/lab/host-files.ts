@@ -168,7 +168,7 @@ export function writeBaseSeed(seedDir: string, user: string, nodePath: string): 
   // The simulators read the table of versions from this JSON copy when it is current (simulators/lib/versions.mjs).
   const table = statSync(VERSIONS_TABLE);
   write(`${IN_HOST.libDir.slice(1)}/versions.json`, JSON.stringify({ source: { size: table.size, mtimeMs: table.mtimeMs }, table: parse(readFileSync(VERSIONS_TABLE, 'utf8')) }));
-  for (const dir of [IN_HOST.codeDir, IN_HOST.yamlDir, IN_HOST.tomlDir, IN_HOST.versionsDir, '/var/lib/herd-lab']) {
+  for (const dir of [IN_HOST.codeDir, IN_HOST.nodeModulesDir, IN_HOST.versionsDir, '/var/lib/herd-lab']) {
     mkdirSync(join(seedDir, dir.slice(1)), { recursive: true, mode: 0o755 });
   }
 }

@@ -48,7 +48,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rm
 import { isAbsolute, join, resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import pLimit from 'p-limit';
-import { forgetHostMachine, readClusterState, type ClusterState } from './cluster-state.ts';
+import { ensureSealingKeys, forgetHostMachine, readClusterState, type ClusterState } from './cluster-state.ts';
 import { applyFault, clearFaults, readFaults, type Fault, type FaultTarget } from './faults.ts';
 import { readJournal, type JournalEntry } from './journal.ts';
 import { ensureKeyPair } from './keys.ts';
@@ -56,6 +56,8 @@ import { LabPaths } from './paths.ts';
 import { findSandboxProcesses, isRunning, killAndWait, type HostProcess } from './processes.ts';
 import { probeSsh, type SshProbe } from './probe.ts';
 import { createNetwork, deleteNetwork, isolatedNetworkOf, networkExists, type IsolatedNetwork } from './network.ts';
+import { attach, attachmentOf, attachmentsOf, checkFabric, checkFabricAddress, detach, ensureFabric, type Attachment, type FabricSpec } from './fabric.ts';
+import { checkRouter, ensureRouter, routerNetns, routerRecord, routerStatus, stopRouters, vtysh, type RouterRecord, type RouterSpec, type RouterStatus } from './routers.ts';
 import { hostExec, launchHost, prepareBaseSeed, writeWorldWritable, type ExecResult, type HostNetwork, type SandboxContext } from './sandbox.ts';
 import { relays, startRelay, stopRelays, type LatencyRelay } from './latency.ts';
 import { checkUserName } from './users.ts';
@@ -67,6 +69,8 @@ export type { ExecResult } from './sandbox.ts';
 export type { SshProbe } from './probe.ts';
 export type { IsolatedNetwork } from './network.ts';
 export type { LatencyRelay } from './latency.ts';
+export type { FabricSpec } from './fabric.ts';
+export type { RouterRecord, RouterSpec, RouterStatus } from './routers.ts';
 
 export interface LabHostSpec {
   readonly name: string;
@@ -89,16 +93,20 @@ export interface StartLabOptions {
   /**
    * Puts `hosts` in the lab's isolated network, reachable only through this
    * bastion (a lab host like the others, at its address on this machine).
+   * With `fabric`, each host gets a network namespace of its own on the
+   * fabric (see fabric.ts), its address in the fabric's CIDR.
    */
-  readonly isolated?: { readonly bastion: LabHostSpec };
+  readonly isolated?: { readonly bastion: LabHostSpec; readonly fabric?: FabricSpec };
 }
 
 /**
  * Where a host sits: "machine" on this machine's loopback; "isolated" in the
- * lab's isolated network, reachable only through the bastion; "bastion"
- * reachable here, with its SSH sessions in the isolated network.
+ * lab's isolated network, reachable only through the bastion; "fabric" in a
+ * network namespace of its own on the lab's fabric, reachable only through
+ * the bastion; "bastion" reachable here, with its SSH sessions in the
+ * isolated network.
  */
-export type LabHostNetwork = 'machine' | 'isolated' | 'bastion';
+export type LabHostNetwork = 'machine' | 'isolated' | 'fabric' | 'bastion';
 
 /** A host as lab.json records it. */
 interface HostRecord extends LabHostSpec {
@@ -128,16 +136,22 @@ interface LabFile {
   readonly keyCreated: boolean;
   /** The bastion included. */
   readonly hosts: readonly HostRecord[];
+  readonly fabric?: FabricSpec;
 }
 
 const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-function checkHosts(hosts: readonly LabHostSpec[]): void {
+function checkHosts(hosts: readonly HostRecord[], fabric: FabricSpec | undefined): void {
+  if (fabric) checkFabric(fabric);
   const names = new Set<string>();
   const addresses = new Set<string>();
-  for (const { name, address } of hosts) {
+  for (const host of hosts) {
+    const { name, address } = host;
     if (!HOST_NAME.test(name)) throw new Error(`lab host name "${name}" is not a DNS label (lower-case letters, digits, "-")`);
-    if (!ipaddr.IPv4.isValidFourPartDecimal(address) || ipaddr.IPv4.parse(address).range() !== 'loopback') {
+    if (fabric && networkOf(host) === 'fabric') {
+      checkFabricAddress(fabric, `host ${name}`, address);
+      if (address === fabric.gateway) throw new Error(`lab host ${name}: ${address} is the fabric's gateway`);
+    } else if (!ipaddr.IPv4.isValidFourPartDecimal(address) || ipaddr.IPv4.parse(address).range() !== 'loopback') {
       throw new Error(`lab host ${name}: address "${address}" is not an IPv4 loopback address (127.0.0.0/8); the lab never addresses anything outside this machine`);
     }
     if (address === '127.0.0.1') throw new Error(`lab host ${name}: 127.0.0.1 belongs to the machine itself; pick another 127.x.y.z address`);
@@ -169,16 +183,28 @@ function networkOf(host: HostRecord): LabHostNetwork {
   return host.network ?? 'machine';
 }
 
+/** A fabric host's own network namespace. */
+function hostAttachment(paths: LabPaths, name: string): Attachment {
+  return attachmentOf(isolatedNetworkOf(paths), 'h', name);
+}
+
 /** Where the lab's tools must stand to reach the host's sshd. */
 function netnsOf(paths: LabPaths, host: HostRecord): string | undefined {
-  return networkOf(host) === 'isolated' ? isolatedNetworkOf(paths).file : undefined;
+  if (networkOf(host) === 'isolated') return isolatedNetworkOf(paths).file;
+  if (networkOf(host) === 'fabric') return hostAttachment(paths, host.name).file;
+  return undefined;
 }
 
 function hostNetwork(paths: LabPaths, host: HostRecord): HostNetwork {
   const net = isolatedNetworkOf(paths);
   if (networkOf(host) === 'isolated') return { inside: net.file };
+  if (networkOf(host) === 'fabric') return { inside: hostAttachment(paths, host.name).file, fabric: true };
   if (networkOf(host) === 'bastion') return { bastionOf: net.file };
   return {};
+}
+
+function sameFabric(a: FabricSpec | undefined, b: FabricSpec | undefined): boolean {
+  return a?.cidr === b?.cidr && a?.gateway === b?.gateway;
 }
 
 function requireRoot(): void {
@@ -197,7 +223,7 @@ function recordedAddresses(paths: LabPaths): string[] {
   });
 }
 
-/** Kills recorded and stray sandbox processes of hosts not in `keep`, and removes their directories. */
+/** Kills recorded and stray sandbox processes of hosts not in `keep`, and removes their directories and fabric namespaces. */
 async function cleanHosts(paths: LabPaths, keep: ReadonlySet<string>): Promise<void> {
   const entries = existsSync(paths.hostsDir) ? readdirSync(paths.hostsDir) : [];
   const keptPids = new Set<number>();
@@ -213,8 +239,17 @@ async function cleanHosts(paths: LabPaths, keep: ReadonlySet<string>): Promise<v
   toKill.push(...findSandboxProcesses(paths.hostsDir).filter((pid) => !keptPids.has(pid)));
   await killAndWait([...new Set(toKill)]);
   for (const name of entries) {
-    if (!keep.has(name)) rmSync(paths.hostDir(name), { recursive: true, force: true });
+    if (keep.has(name)) continue;
+    rmSync(paths.hostDir(name), { recursive: true, force: true });
+    detach(hostAttachment(paths, name));
   }
+}
+
+/** Deletes the isolated network and every fabric namespace of the lab (their processes must be gone). */
+function deleteNetworks(paths: LabPaths): void {
+  const core = isolatedNetworkOf(paths);
+  for (const ns of attachmentsOf(core)) detach(ns);
+  deleteNetwork(core);
 }
 
 /**
@@ -227,10 +262,12 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   const user = options.user ?? 'herd';
   checkUserName(user);
   const bastion = options.isolated?.bastion;
+  const fabric = options.isolated?.fabric;
+  const inner: LabHostNetwork = fabric ? 'fabric' : 'isolated';
   const wanted: HostRecord[] = bastion
-    ? [{ ...bastion, network: 'bastion' }, ...options.hosts.map((h): HostRecord => ({ ...h, network: 'isolated' }))]
+    ? [{ ...bastion, network: 'bastion' }, ...options.hosts.map((h): HostRecord => ({ ...h, network: inner }))]
     : [...options.hosts];
-  checkHosts(wanted);
+  checkHosts(wanted, fabric);
   const keyFile = resolve(options.keyFile ?? join(paths.stateDir, 'id_ed25519'));
 
   const previous = readLabFile(paths);
@@ -248,6 +285,10 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   if (previous && alive.size > 0 && (previous.user !== user || previous.keyFile !== keyFile)) {
     throw new Error(`the lab in ${paths.stateDir} runs with user "${previous.user}" and key ${previous.keyFile}; stop it first (herd lab down)`);
   }
+  if (previous && alive.size > 0 && !sameFabric(previous.fabric, fabric) && (previous.fabric || fabric)) {
+    const describe = (f: FabricSpec | undefined): string => (f ? `the fabric ${f.cidr} (gateway ${f.gateway})` : 'no fabric');
+    throw new Error(`the lab in ${paths.stateDir} runs with ${describe(previous.fabric)}, not ${describe(fabric)}; stop it first (herd lab down)`);
+  }
   for (const host of wanted) {
     const running = alive.get(host.name);
     if (running && running.address !== host.address) {
@@ -261,11 +302,11 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   }
   const missing = wanted.filter((h) => !alive.has(h.name));
   // Our own dead hosts' addresses are freed below; any other listener is not ours to kill.
-  // Isolated hosts' addresses exist only in the lab's own network.
+  // Isolated and fabric hosts' addresses exist only in the lab's own networks.
   const ours = new Set([...(previous?.hosts ?? []).map((h) => h.address), ...recordedAddresses(paths)]);
   await Promise.all(
     missing
-      .filter((host) => !ours.has(host.address) && networkOf(host) !== 'isolated')
+      .filter((host) => !ours.has(host.address) && (networkOf(host) === 'machine' || networkOf(host) === 'bastion'))
       .map(async (host) => {
         const probe = await probeSsh(host.address, 22, 300);
         if (probe === 'answering' || probe === 'silent') {
@@ -280,8 +321,9 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   if (alive.size === 0) {
     // Nothing survived: the shared cluster state describes hosts that are gone, the network a crashed run left is empty.
     rmSync(paths.clusterDir, { recursive: true, force: true });
-    deleteNetwork(network);
     await stopRelays(paths);
+    await stopRouters(paths);
+    deleteNetworks(paths);
   }
   const needsNetwork = [...alive.values(), ...missing].some((h) => networkOf(h) !== 'machine');
   if (needsNetwork && !networkExists(network)) {
@@ -290,8 +332,13 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     }
     createNetwork(network);
   }
+  if (fabric) {
+    ensureFabric(network, fabric);
+    for (const host of missing) if (networkOf(host) === 'fabric') attach(network, fabric, hostAttachment(paths, host.name), host.address, true);
+  }
   mkdirSync(paths.clusterDir, { recursive: true, mode: 0o777 });
   chmodSync(paths.clusterDir, 0o777);
+  ensureSealingKeys(paths.clusterDir);
   // A host started afresh is a new machine at the old name: the cluster's kubelet on it is gone.
   for (const host of missing) forgetHostMachine(paths.clusterDir, host.name);
   mkdirSync(paths.hostsDir, { recursive: true, mode: 0o755 });
@@ -308,7 +355,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
 
   const hosts = [...(previous?.hosts ?? []).filter((h) => alive.has(h.name)), ...missing];
-  const labFile: LabFile = { version: 1, user, keyFile, keyCreated: previous?.keyCreated ?? !keyExisted, hosts };
+  const labFile: LabFile = { version: 1, user, keyFile, keyCreated: previous?.keyCreated ?? !keyExisted, hosts, ...(fabric ? { fabric } : {}) };
   writeFileSync(paths.labFile, `${JSON.stringify(labFile, null, 2)}\n`);
   if (failures.length > 0) {
     await cleanHosts(paths, new Set(alive.keys()));
@@ -337,7 +384,8 @@ export async function stopLab(stateDir: string): Promise<void> {
   rmSync(paths.baseSeedDir, { recursive: true, force: true });
   rmSync(paths.clusterDir, { recursive: true, force: true });
   rmSync(paths.labFile, { force: true });
-  deleteNetwork(isolatedNetworkOf(paths));
+  await stopRouters(paths);
+  deleteNetworks(paths);
   if (file?.keyCreated) {
     rmSync(file.keyFile, { force: true });
     rmSync(`${file.keyFile}.pub`, { force: true });
@@ -393,9 +441,11 @@ export class Lab {
   readonly keyFile: string;
   readonly #paths: LabPaths;
   readonly #hosts: readonly HostRecord[];
+  readonly #fabric: FabricSpec | undefined;
 
   constructor(paths: LabPaths, file: LabFile) {
     this.#paths = paths;
+    this.#fabric = file.fabric;
     this.stateDir = paths.stateDir;
     this.user = file.user;
     this.keyFile = file.keyFile;
@@ -413,9 +463,68 @@ export class Lab {
     return bastion && this.host(bastion.name);
   }
 
-  /** The network namespace the isolated hosts run in, if the lab has one. */
+  /** The network namespace the isolated hosts run in (and the fabric's bridge sits in), if the lab has one. */
   get isolatedNetwork(): IsolatedNetwork | undefined {
     return this.bastion && isolatedNetworkOf(this.#paths);
+  }
+
+  /** The lab's fabric, if its hosts sit on one. */
+  get fabric(): FabricSpec | undefined {
+    return this.#fabric;
+  }
+
+  /**
+   * Has these routers run on the fabric, each with its configuration (see
+   * routers.ts): started if new, restarted if its configuration changed,
+   * left alone otherwise. Routers not named are left alone.
+   */
+  async startRouters(specs: readonly RouterSpec[]): Promise<Record<string, 'started' | 'reloaded' | 'unchanged'>> {
+    const fabric = this.#fabric;
+    if (!fabric) {
+      if (specs.length > 0) throw new Error(`lab router ${specs[0]!.name}: the lab in ${this.stateDir} has no fabric to attach it to (start it with isolated.fabric)`);
+      return {};
+    }
+    const taken = new Map<string, string>([
+      ...this.#hosts.map((h): [string, string] => [h.address, `lab host ${h.name}`]),
+      ...routerStatus(this.#paths).map((r): [string, string] => [r.address, r.name]),
+    ]);
+    for (const spec of specs) {
+      checkRouter(fabric, spec, taken);
+      taken.set(spec.address, spec.name);
+    }
+    const results = await Promise.all(specs.map(async (spec) => [spec.name, await ensureRouter(this.#paths, fabric, spec)] as const));
+    return Object.fromEntries(results);
+  }
+
+  /** The lab's routers and whether their daemons run. */
+  get routers(): RouterStatus[] {
+    return routerStatus(this.#paths);
+  }
+
+  /** What the lab loaded into a router, and how often. */
+  routerRecord(name: string): RouterRecord {
+    const record = routerRecord(this.#paths, name);
+    if (!record) throw new Error(`no lab router named "${name}" in ${this.stateDir}`);
+    return record;
+  }
+
+  /** The router's network namespace (for ip, ping, ss from inside it). */
+  routerNetns(name: string): IsolatedNetwork {
+    this.routerRecord(name);
+    return routerNetns(this.#paths, name);
+  }
+
+  /** `vtysh -c command` on a router. */
+  vtysh(router: string, command: string): Promise<string> {
+    this.routerRecord(router);
+    return vtysh(this.#paths, router, command);
+  }
+
+  /** The network namespace a fabric host runs in (for ip, ping, ss from inside it). */
+  netns(host: string): IsolatedNetwork {
+    const spec = this.host(host);
+    if (spec.network !== 'fabric') throw new Error(`lab host ${host} is on the ${spec.network} network, not on a fabric`);
+    return hostAttachment(this.#paths, host);
   }
 
   host(name: string): LabHost {

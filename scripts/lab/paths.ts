@@ -13,8 +13,8 @@ export const IN_HOST = {
   libDir: '/usr/local/lib/herd-lab',
   codeDir: '/usr/local/lib/herd-lab/lab',
   simulatorsDir: '/usr/local/lib/herd-lab/lab/simulators',
-  yamlDir: '/usr/local/lib/herd-lab/node_modules/yaml',
-  tomlDir: '/usr/local/lib/herd-lab/node_modules/smol-toml',
+  /** The repository's node_modules: yaml for the simulators, tsx and zod for calico-node's configuration generator. */
+  nodeModulesDir: '/usr/local/lib/herd-lab/node_modules',
   /** herd's table of versions (stacks/versions), which the simulators read as herd does. */
   versionsDir: '/usr/local/lib/herd-lab/versions',
   ctl: '/usr/local/lib/herd-lab/lab/sandbox/ctl.sh',

@@ -22,6 +22,8 @@ export interface HostNetwork {
   readonly inside?: string;
   /** The host is the bastion of this network namespace: reachable here, its SSH sessions run there. */
   readonly bastionOf?: string;
+  /** The host's namespace (`inside`) is its own, on the lab's fabric: it runs a simulated calico-node with real BIRD. */
+  readonly fabric?: boolean;
 }
 
 export interface ExecResult {
@@ -32,10 +34,8 @@ export interface ExecResult {
 
 const ENTER_SCRIPT = join(LAB_CODE_DIR, 'sandbox/enter.sh');
 const NODE_PATH = realpathSync(process.execPath);
-/** The yaml package's directory, bound into every host for the simulators. */
-const YAML_DIR = dirname(createRequire(import.meta.url).resolve('yaml/package.json'));
-/** smol-toml's directory: the simulated containerd parses its config with it. */
-const TOML_DIR = join(REPO_ROOT, 'node_modules', 'smol-toml');
+/** The node_modules directory the yaml package sits in, bound into every host for the simulators. */
+const NODE_MODULES = dirname(dirname(createRequire(import.meta.url).resolve('yaml/package.json')));
 const VERSIONS_DIR = join(REPO_ROOT, 'stacks', 'versions');
 
 /**
@@ -110,14 +110,14 @@ export async function launchHost(ctx: SandboxContext, host: HostIdentity, timeou
         HERD_LAB_USER: host.user,
         HERD_LAB_PUBKEY: ctx.publicKey,
         HERD_LAB_CODE_DIR: LAB_CODE_DIR,
-        HERD_LAB_YAML_DIR: YAML_DIR,
-        HERD_LAB_TOML_DIR: TOML_DIR,
+        HERD_LAB_NODE_MODULES: NODE_MODULES,
         HERD_LAB_VERSIONS_DIR: VERSIONS_DIR,
         HERD_LAB_CLUSTER_DIR: paths.clusterDir,
         HERD_LAB_EXTRA_BINDS: extraBinds().join(':'),
         HERD_LAB_BASE_SEED: paths.baseSeedDir,
         HERD_LAB_HIDE: hiddenPaths().join(':'),
         ...(network.bastionOf === undefined ? {} : { HERD_LAB_INNER_NETNS: network.bastionOf, HERD_LAB_NODE: NODE_PATH }),
+        ...(network.fabric ? { HERD_LAB_FABRIC: '1', HERD_LAB_NODE: NODE_PATH } : {}),
       },
     },
   );

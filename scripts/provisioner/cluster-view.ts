@@ -18,8 +18,8 @@ export interface RegisteredNode {
 export interface ClusterHealth {
   readonly readyz: boolean;
   readonly nodes: ReadonlyMap<string, RegisteredNode>;
-  /** "node→peer address" of every Established BGP session, when the environment has external peers. */
-  readonly established?: ReadonlySet<string>;
+  /** Each node's BGP sessions as its calico-node reports them, when the environment has external peers. */
+  readonly bgp?: BgpSessions;
 }
 
 /**
@@ -42,7 +42,16 @@ interface NodeList {
 }
 
 interface NodeStatusList {
-  items: { spec?: { node?: string }; status?: { bgp?: { peersV4?: { peerIP?: string; state?: string }[] } } }[];
+  items: {
+    spec?: { node?: string };
+    status?: { agent?: { birdV4?: { state?: string } }; bgp?: { peersV4?: { peerIP?: string; state?: string }[] } };
+  }[];
+}
+
+/** BGP sessions by "node→peer address", and the nodes whose BIRD does not answer (they report none). */
+export interface BgpSessions {
+  readonly states: ReadonlyMap<string, string>;
+  readonly birdDown: ReadonlySet<string>;
 }
 
 export function parseNodeList(json: string): Map<string, RegisteredNode> {
@@ -52,9 +61,17 @@ export function parseNodeList(json: string): Map<string, RegisteredNode> {
   );
 }
 
-function parseEstablished(json: string): Set<string> {
+function parseSessions(json: string): BgpSessions {
   const list = JSON.parse(json) as NodeStatusList;
-  return new Set(list.items.flatMap((s) => (s.status?.bgp?.peersV4 ?? []).filter((p) => p.state === 'Established').map((p) => `${s.spec?.node}→${p.peerIP}`)));
+  return {
+    states: new Map(list.items.flatMap((s) => (s.status?.bgp?.peersV4 ?? []).map((p) => [`${s.spec?.node}→${p.peerIP}`, p.state ?? 'unknown'] as const))),
+    birdDown: new Set(list.items.filter((s) => s.status?.agent?.birdV4?.state === 'NotReady').flatMap((s) => (s.spec?.node === undefined ? [] : [s.spec.node]))),
+  };
+}
+
+/** A session's state in words: its BGP state, or why there is none. */
+export function sessionState(bgp: BgpSessions | undefined, node: string, address: string): string {
+  return bgp?.states.get(`${node}→${address}`) ?? (bgp?.birdDown.has(node) === true ? "no session: the node's BIRD is not running" : 'no session reported');
 }
 
 const CLUSTER_READ = readFileSync(resolve(import.meta.dirname, 'cluster-read.sh'), 'utf8');
@@ -99,7 +116,7 @@ function healthOf(ctx: RunContext, host: string, reads: ReadonlyMap<string, Read
   };
   const readyz = reads.get('readyz');
   const nodes = parseNodeList(must('nodes').output);
-  return { readyz: readyz?.code === 0, nodes, ...(hasBgpPeers(ctx) ? { established: parseEstablished(must('bgp').output) } : {}) };
+  return { readyz: readyz?.code === 0, nodes, ...(hasBgpPeers(ctx) ? { bgp: parseSessions(must('bgp').output) } : {}) };
 }
 
 /** What verify checks, read now from `host`: the API's /readyz, the Node objects, Calico's BGP sessions (one exchange). */

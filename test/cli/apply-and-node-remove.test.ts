@@ -15,9 +15,10 @@ const dir = mkdtempSync(join(tmpdir(), 'herd-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const knownHosts = join(dir, 'known_hosts');
 copyFileSync(join(DEFAULT_ENVIRONMENTS_DIR, '_defaults.yaml'), join(dir, '_defaults.yaml'));
-const lab = parse(readFileSync(join(DEFAULT_ENVIRONMENTS_DIR, 'lab.yaml'), 'utf8')) as { ssh: Record<string, unknown> };
+const lab = parse(readFileSync(join(DEFAULT_ENVIRONMENTS_DIR, 'lab.yaml'), 'utf8')) as { ssh: Record<string, unknown> & { bastion: Record<string, unknown> } };
 lab.ssh['knownHostsFile'] = knownHosts;
 lab.ssh['privateKeyFile'] = join(dir, 'id_ed25519');
+lab.ssh.bastion['privateKeyFile'] = join(dir, 'id_ed25519');
 writeFileSync(join(dir, 'lab.yaml'), stringify(lab));
 spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'id_ed25519')]);
 
@@ -38,19 +39,19 @@ describe('herd node remove', () => {
   it('removes a node nobody can reach with warnings, not an error, and forgets its host key', () => {
     writeFileSync(
       knownHosts,
-      ['127.10.1.12 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKs+o0YHh79JFPZ5Sg8DWWaEELpM7Jyk0B0VdQ+2ciL+', '127.10.1.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKs+o0YHh79JFPZ5Sg8DWWaEELpM7Jyk0B0VdQ+2ciL+', ''].join('\n'),
+      ['198.18.10.22 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKs+o0YHh79JFPZ5Sg8DWWaEELpM7Jyk0B0VdQ+2ciL+', '198.18.10.21 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKs+o0YHh79JFPZ5Sg8DWWaEELpM7Jyk0B0VdQ+2ciL+', ''].join('\n'),
     );
     // Nothing listens on the lab's addresses here: neither the control plane nor the node answers.
     // lab-worker-2 may already be gone from the file (a lowered count): the command must not need it there.
-    const r = herd('node', 'remove', 'lab', 'lab-worker-2', '--address', '127.10.1.12');
+    const r = herd('node', 'remove', 'lab', 'lab-worker-2', '--address', '198.18.10.22');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('WARNING: no control plane of lab could be reached: lab-worker-2 was NOT drained or deleted in Kubernetes');
     // Nothing removed it from the cluster, so nothing may say it was.
     expect(r.stdout).not.toContain('removed from the cluster');
-    expect(r.stdout).toContain('WARNING: lab-worker-2 (127.10.1.12) was not reset (kubeadm reset): cannot reach 1 host');
-    expect(r.stdout).toContain('[lab-worker-2] dropped 1 known_hosts entry for 127.10.1.12');
-    expect(readFileSync(knownHosts, 'utf8')).toBe('127.10.1.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKs+o0YHh79JFPZ5Sg8DWWaEELpM7Jyk0B0VdQ+2ciL+\n');
+    expect(r.stdout).toContain('WARNING: lab-worker-2 (198.18.10.22) was not reset (kubeadm reset): cannot reach 1 host');
+    expect(r.stdout).toContain('[lab-worker-2] dropped 1 known_hosts entry for 198.18.10.22');
+    expect(readFileSync(knownHosts, 'utf8')).toBe('198.18.10.21 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKs+o0YHh79JFPZ5Sg8DWWaEELpM7Jyk0B0VdQ+2ciL+\n');
   }, 60_000);
 
   it('refuses an address that is not one', () => {
@@ -66,7 +67,7 @@ describe('herd node remove', () => {
   });
 
   it('refuses a timeout that is not a whole number of seconds', () => {
-    const r = herd('node', 'remove', 'lab', 'lab-worker-2', '--address', '127.10.1.12', '--timeout', '0');
+    const r = herd('node', 'remove', 'lab', 'lab-worker-2', '--address', '198.18.10.22', '--timeout', '0');
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("option '--timeout <seconds>' argument '0' is invalid. must be a whole number of seconds, at least 1");
   });

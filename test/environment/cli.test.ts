@@ -144,8 +144,8 @@ describe('herd nodes', () => {
   it('prints the node table', () => {
     const out = execFileSync(HERD, ['nodes', 'lab'], { encoding: 'utf8' });
     expect(out.split('\n').slice(0, 2)).toEqual([
-      'NAME          ROLE          POOL    RACK  ADDRESS      AS     RR  CPU/MiB/GiB',
-      'lab-cp-1      controlPlane  cp      -     127.10.0.11  64512  -   2/4096/40',
+      'NAME          ROLE          POOL    RACK  ADDRESS       AS     RR  CPU/MiB/GiB',
+      'lab-cp-1      controlPlane  cp      -     198.18.10.11  64512  -   2/4096/40',
     ]);
   });
 });

@@ -244,7 +244,7 @@ describe('cluster simulators: kubeadm and kubectl across hosts', () => {
     expect(journals).toContain('"--token","<redacted>"');
   });
 
-  it('installs Calico: nodes turn Ready, BGP sessions come up once the password secret is readable', async () => {
+  it('installs Calico: nodes turn Ready, the operator makes the IP pools, Node labels and annotations merge, passwords stay sealed', async () => {
     await ssh.run(CP1.name, 'curl -fsSL https://raw.githubusercontent.com/projectcalico/calico/v3.32.1/manifests/tigera-operator.yaml -o /tmp/tigera-operator.yaml');
     const clientSide = await ssh.run(CP1.name, 'kubectl apply -f /tmp/tigera-operator.yaml');
     expect(clientSide.stderr).toContain('The CustomResourceDefinition "installations.operator.tigera.io" is invalid: metadata.annotations: Too long: must have at most 262144 bytes');
@@ -252,7 +252,7 @@ describe('cluster simulators: kubeadm and kubectl across hosts', () => {
     const calico = `apiVersion: operator.tigera.io/v1
 kind: Installation
 metadata: {name: default}
-spec: {calicoNetwork: {bgp: Enabled, ipPools: [{cidr: 10.244.0.0/16, encapsulation: None}]}}
+spec: {calicoNetwork: {bgp: Enabled, ipPools: [{name: pods, cidr: 10.244.0.0/16, blockSize: 27, encapsulation: None}]}}
 ---
 apiVersion: projectcalico.org/v3
 kind: BGPConfiguration
@@ -281,29 +281,30 @@ spec: {node: ${W2.name}, classes: [Agent, BGP], updatePeriodSeconds: 10}
     expect((await ssh.run(CP1.name, "kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}'")).stdout).toBe(
       [CP1, CP2, W1, W2].map((h) => `${h.name}=True\n`).join(''),
     );
-    const peers = "kubectl get caliconodestatus " + W2.name + " -o jsonpath='{range .status.bgp.peersV4[*]}{.peerIP} {.type} {.state}{\"\\n\"}{end}'";
-    expect((await ssh.run(CP1.name, peers)).stdout).toBe('10.1.0.1 NodePeer Connect\n');
+    // The operator turns the Installation's pools into IPPools.
+    expect((await ssh.run(CP1.name, "kubectl get ippools.crd.projectcalico.org -o jsonpath='{range .items[*]}{.metadata.name} {.spec.cidr} {.spec.blockSize} {.spec.ipipMode} {.spec.vxlanMode}{\"\\n\"}{end}'")).stdout).toBe(
+      'pods 10.244.0.0/16 27 Never Never\n',
+    );
+    // Loopback hosts have no network of their own: no calico-node BGP runs there, and nothing is reported.
+    expect((await ssh.run(CP1.name, `kubectl get caliconodestatus ${W2.name} -o jsonpath='{.status}'`)).stdout).toBe('{}');
+
+    // herd's server-side apply of a Node merges its labels and annotations, and later drops only its own.
+    const node = (annotations: string): string => `apiVersion: v1\nkind: Node\nmetadata:\n  name: ${W2.name}\n  labels: {herd.io/rack: r1}\n  annotations: {${annotations}}\n`;
+    const ssa = `kubectl apply --server-side --field-manager=herd --force-conflicts -f -`;
+    await ssh.run(CP1.name, ssa, { stdin: node("projectcalico.org/ASNumber: '65101', example.com/old: x") });
+    await ssh.run(CP1.name, ssa, { stdin: node("projectcalico.org/ASNumber: '65102'") });
+    expect(lab.clusterState()!.nodes[W2.name]!.annotations).toEqual({ 'kubeadm.alpha.kubernetes.io/cri-socket': 'unix:///var/run/containerd/containerd.sock', 'projectcalico.org/ASNumber': '65102' });
+    expect(lab.clusterState()!.nodes[W2.name]!.labels).toMatchObject({ 'herd.io/rack': 'r1', 'herd.io/pool': 'worker', 'kubernetes.io/hostname': W2.name });
+
     const secret = await ssh.run(CP1.name, `kubectl create secret generic bgp-passwords -n calico-system --from-literal=tor-r1=${BGP_CANARY} --dry-run=client -o yaml`);
     expect(secret.stdout).toBe(
       `apiVersion: v1\ndata:\n  tor-r1: ${Buffer.from(BGP_CANARY).toString('base64')}\nkind: Secret\nmetadata:\n  creationTimestamp: null\n  name: bgp-passwords\n  namespace: calico-system\n`,
     );
     await ssh.run(CP1.name, 'kubectl apply -f -', { stdin: secret.stdout });
-    const rbac = `apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: bgp-passwords, namespace: calico-system}
-rules: [{apiGroups: [""], resources: [secrets], resourceNames: [bgp-passwords], verbs: [watch, list, get]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: bgp-passwords, namespace: calico-system}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: bgp-passwords}
-subjects: [{kind: ServiceAccount, name: calico-node, namespace: calico-system}]
-`;
-    await ssh.run(CP1.name, 'kubectl apply -f -', { stdin: rbac });
-    expect((await ssh.run(CP1.name, peers)).stdout).toBe('10.1.0.1 NodePeer Established\n');
-    // The secret is kept as a digest only.
+    // The secret is kept as a digest, its value sealed for calico-node alone.
     const stored = lab.clusterState()!.resources['Secret/calico-system/bgp-passwords']!;
     expect(stored.object).toMatchObject({ data: { 'tor-r1': `sha256:${createHash('sha256').update(BGP_CANARY).digest('hex')}` } });
+    expect(stored.sealed?.['tor-r1']).toMatch(/^v1:[A-Za-z0-9+/=]+\.[A-Za-z0-9+/=]+\.[A-Za-z0-9+/=]+\.[A-Za-z0-9+/=]+$/);
     // grep exits 1 when no file under the lab's state holds the canary.
     expect(spawnSync('grep', ['-rl', BGP_CANARY, stateDir], { encoding: 'utf8' })).toMatchObject({ status: 1, stdout: '' });
   });

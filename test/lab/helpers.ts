@@ -1,9 +1,10 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quote } from 'shell-quote';
-import { Client } from 'ssh2';
-import type { Lab } from '../../scripts/lab/lab.ts';
+import { Client, type ClientChannel } from 'ssh2';
+import type { IsolatedNetwork, Lab } from '../../scripts/lab/lab.ts';
 
 export interface RunResult {
   readonly code: number | null;
@@ -94,3 +95,37 @@ export class Sessions {
     this.#clients.clear();
   }
 }
+
+/** Runs a bash script in a lab network namespace (a host's, a router's) from this machine; its stdout, or throws with its stderr. */
+export function inNetns(ns: IsolatedNetwork, script: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('nsenter', [`--net=${ns.file}`, '--', 'bash', '-c', script], { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${script} in ${ns.name}: ${stderr.trim() || err.message}`)) : resolve(stdout),
+    );
+  });
+}
+
+/** Polls `check` every 200 ms until it returns true; throws naming `what` after timeoutMs. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** ssh2 through the bastion: one connection to it, a forwarded channel per host. */
+export async function throughBastion(lab: Lab, bastion: Client, host: string): Promise<Client> {
+  const target = lab.host(host);
+  const sock = await new Promise<ClientChannel>((resolve, reject) => {
+    bastion.forwardOut('127.0.0.1', 0, target.address, 22, (err, channel) => (err ? reject(err) : resolve(channel)));
+  });
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    client
+      .on('ready', () => resolve(client))
+      .on('error', reject)
+      .connect({ sock, username: lab.user, privateKey: readFileSync(lab.keyFile), readyTimeout: 10_000, hostVerifier: () => true });
+  });
+}
+

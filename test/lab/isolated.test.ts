@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { Client, type ClientChannel } from 'ssh2';
+import type { Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labStatus, startLab, stopLab, type Lab } from '../../scripts/lab/lab.ts';
 import { findSandboxProcesses } from '../../scripts/lab/processes.ts';
 import { LabPaths } from '../../scripts/lab/paths.ts';
 import { probeSsh } from '../../scripts/lab/probe.ts';
-import { connect, exec, tempStateDir } from './helpers.ts';
+import { connect, exec, tempStateDir, throughBastion } from './helpers.ts';
 
 // A lab whose hosts sit in an isolated network, reachable only through its
 // bastion. Addresses 127.35.x.y: clear of the other tests' ranges.
@@ -21,21 +21,6 @@ const HOSTS = [
 
 async function netnsList(): Promise<string> {
   return (await run('ip', ['netns', 'list'])).stdout;
-}
-
-/** ssh2 through the bastion: one connection to it, a forwarded channel per host. */
-async function throughBastion(lab: Lab, bastion: Client, host: string): Promise<Client> {
-  const target = lab.host(host);
-  const sock = await new Promise<ClientChannel>((resolve, reject) => {
-    bastion.forwardOut('127.0.0.1', 0, target.address, 22, (err, channel) => (err ? reject(err) : resolve(channel)));
-  });
-  return new Promise((resolve, reject) => {
-    const client = new Client();
-    client
-      .on('ready', () => resolve(client))
-      .on('error', reject)
-      .connect({ sock, username: lab.user, privateKey: readFileSync(lab.keyFile), readyTimeout: 10_000, hostVerifier: () => true });
-  });
 }
 
 function openSshOptions(lab: Lab): string[] {

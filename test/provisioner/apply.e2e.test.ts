@@ -6,24 +6,35 @@ import { join } from 'node:path';
 import { startLab, type Lab } from '../../scripts/lab/lab.ts';
 import { environmentStateDir } from '../../stacks/project.ts';
 import { herd, type HerdRun, journalMarks } from './lab-env.ts';
-import { labEnvironment, labHosts, type LabEnvironment } from '../../scripts/lab/environment-file.ts';
+import { fabricHosts, labEnvironment, type LabEnvironment } from '../../scripts/lab/environment-file.ts';
+import { labRouters } from '../../scripts/lab/environment.ts';
+import { loadEnvironment } from '../../stacks/environment/load.ts';
 
 // herd apply on lab hosts: real sshd, real bash running the rendered scripts,
-// simulated Kubernetes tools that keep their state on the hosts. The journals
-// the simulators keep say which commands ran where and whether they changed
-// anything.
+// simulated Kubernetes tools that keep their state on the hosts, on a fabric
+// (198.18.31.0/24, bastion 127.31.0.10) with a real FRR as the BGP peer, whose
+// password is the canary. The journals the simulators keep say which commands
+// ran where and whether they changed anything.
 
 const ENV = 'pa';
 const NET = 31;
 const CANARY = 'canary-bgp-7f3a9c1d';
 const BOOTSTRAP_TOKEN = /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/;
-const PEER = { name: 'tor', address: `127.${NET}.9.1`, asNumber: 65001, passwordFrom: { env: 'PA_BGP_PASSWORD' } };
+const PEER = { name: 'pa-tor', address: `198.18.${NET}.2`, asNumber: 65001, passwordFrom: { env: 'PA_BGP_PASSWORD' } };
+const FABRIC = fabricHosts(ENV, NET, 1, 3);
+const address = (name: string): string => FABRIC.hosts.find((h) => h.name === `${ENV}-${name}`)!.address;
 const runEnv = { ...process.env, PA_BGP_PASSWORD: CANARY };
 
 let lab: Lab;
 let env: LabEnvironment;
 let work: string;
 const { mark, sinceMark } = journalMarks(() => lab);
+
+/** The environment with this many workers, and the router loaded with what herd peers renders for it. */
+async function writeEnvironment(workers: number, ssh?: Record<string, unknown>): Promise<void> {
+  env.write({ controlPlanes: 1, workers }, { calico: { version: '3.32.1', bgp: { peers: [PEER] } }, ...(ssh ? { ssh } : {}) });
+  await lab.startRouters(labRouters(loadEnvironment(env.file), runEnv));
+}
 
 const args = (command: string): string[] => ['--environments', env.dir, command, ENV, '--verify-timeout', '60'];
 const apply = (): Promise<HerdRun> => herd(args('apply'), runEnv);
@@ -40,9 +51,9 @@ function filesUnder(dir: string): string[] {
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'herd-apply-'));
   rmSync(environmentStateDir(ENV), { recursive: true, force: true });
-  lab = await startLab({ stateDir: join(work, 'lab'), hosts: labHosts(ENV, NET, 1, 3) });
+  lab = await startLab({ stateDir: join(work, 'lab'), hosts: FABRIC.hosts, isolated: { bastion: { name: `${ENV}-bastion`, address: `127.${NET}.0.10` }, fabric: FABRIC.fabric } });
   env = labEnvironment(ENV, join(work, 'environments'), lab, NET);
-  env.write({ controlPlanes: 1, workers: 2 }, { calico: { version: '3.32.1', bgp: { peers: [PEER] } } });
+  await writeEnvironment(2);
 }, 120_000);
 
 afterAll(async () => {
@@ -82,7 +93,7 @@ describe('herd apply on the lab', () => {
   }, 120_000);
 
   it('+1 worker joins only that worker; the control plane issues a token and applies only the new node’s own objects', async () => {
-    env.write({ controlPlanes: 1, workers: 3 }, { calico: { version: '3.32.1', bgp: { peers: [PEER] } } });
+    await writeEnvironment(3);
     mark();
     const r = await apply();
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
@@ -120,7 +131,7 @@ describe('herd apply on the lab', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe(`wrote ${out} (from ${ENV}-cp-1); use it with: export KUBECONFIG=${out}\n`);
     expect(statSync(out).mode & 0o777).toBe(0o600);
-    expect(readFileSync(out, 'utf8')).toContain(`server: https://127.${NET}.0.11:6443`);
+    expect(readFileSync(out, 'utf8')).toContain(`server: https://${address('cp-1')}:6443`);
   });
 
   it('logs in through ssh-agent when the environment says agent: true', async () => {
@@ -130,13 +141,13 @@ describe('herd apply on the lab', () => {
     expect(sock, agent.stderr).toBeDefined();
     try {
       expect(spawnSync('ssh-add', [lab.keyFile], { env: { ...process.env, SSH_AUTH_SOCK: sock } }).status).toBe(0);
-      env.write({ controlPlanes: 1, workers: 3 }, { calico: { version: '3.32.1', bgp: { peers: [PEER] } }, ssh: { user: lab.user, agent: true, knownHostsFile: env.knownHosts } });
+      await writeEnvironment(3, { user: lab.user, agent: true, knownHostsFile: env.knownHosts, bastion: { host: lab.bastion!.address, user: lab.user } });
       const r = await herd(args('plan'), { ...runEnv, SSH_AUTH_SOCK: sock });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain('no changes');
     } finally {
       process.kill(Number(pid));
-      env.write({ controlPlanes: 1, workers: 3 }, { calico: { version: '3.32.1', bgp: { peers: [PEER] } } });
+      await writeEnvironment(3);
     }
   });
 
@@ -145,7 +156,7 @@ describe('herd apply on the lab', () => {
     mark();
     const r = await apply();
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`herd: refused 1 host whose host key changed:\n  ${ENV}-worker-1 (127.${NET}.1.11:22): HOST KEY CHANGED for 127.${NET}.1.11`);
+    expect(r.stderr).toContain(`herd: refused 1 host whose host key changed:\n  ${ENV}-worker-1 (${address('worker-1')}:22): HOST KEY CHANGED for ${address('worker-1')}`);
     expect(r.stderr).not.toContain('cannot reach');
     expect(r.stderr).toMatch(/records ssh-ed25519 SHA256:\S+, the host now offers ssh-ed25519 SHA256:\S+/);
     expect(r.stderr).toContain(`herd forget-host ${ENV} ${ENV}-worker-1`);
@@ -160,7 +171,7 @@ describe('herd apply on the lab', () => {
 
   it('herd node remove drains, then deletes the Node on the control plane, then resets the node, and forgets its key', async () => {
     mark();
-    const r = await herd(['--environments', env.dir, 'node', 'remove', ENV, `${ENV}-worker-3`, '--address', `127.${NET}.1.13`]);
+    const r = await herd(['--environments', env.dir, 'node', 'remove', ENV, `${ENV}-worker-3`, '--address', address('worker-3')]);
     expect(r.status, output(r)).toBe(0);
     expect(r.stdout).not.toContain('WARNING');
     const when = (host: string, command: string, sub: string): number => {
@@ -174,14 +185,14 @@ describe('herd apply on the lab', () => {
     expect(drained).toBeLessThan(deleted);
     expect(deleted).toBeLessThan(reset);
     expect(Object.keys(lab.clusterState()?.nodes ?? {})).not.toContain(`${ENV}-worker-3`);
-    expect(readFileSync(env.knownHosts, 'utf8')).not.toContain(`127.${NET}.1.13 `);
+    expect(readFileSync(env.knownHosts, 'utf8')).not.toContain(`${address('worker-3')} `);
   }, 120_000);
 
   it('removes a node that cannot be reached from the cluster anyway, with a warning', async () => {
     await lab.setFault(`${ENV}-worker-2`, { kind: 'refuseConnections' });
-    const r = await herd(['--environments', env.dir, 'node', 'remove', ENV, `${ENV}-worker-2`, '--address', `127.${NET}.1.12`]);
+    const r = await herd(['--environments', env.dir, 'node', 'remove', ENV, `${ENV}-worker-2`, '--address', address('worker-2')]);
     expect(r.status, output(r)).toBe(0);
-    expect(r.stdout).toContain(`WARNING: ${ENV}-worker-2 (127.${NET}.1.12) was not reset (kubeadm reset): cannot reach 1 host`);
+    expect(r.stdout).toContain(`WARNING: ${ENV}-worker-2 (${address('worker-2')}) was not reset (kubeadm reset): cannot reach 1 host`);
     expect(Object.keys(lab.clusterState()?.nodes ?? {})).not.toContain(`${ENV}-worker-2`);
     await lab.clearFaults(`${ENV}-worker-2`);
   }, 120_000);

@@ -56,7 +56,7 @@ describe('provisioner units', () => {
     const bad = parseFacts(PROBE_OUTPUT.replace('os.id=debian', 'os.id=centos').replace('cpus=2', 'cpus=1').replace('address.local=yes', 'address.local=no'), 1100);
     expect(hostProblems(node, bad)).toEqual([
       'runs centos 12; supported: debian 12/13, ubuntu 22.04/24.04',
-      '127.10.0.11 is not an address of this host (the environment gives it to lab-cp-1)',
+      '198.18.10.11 is not an address of this host (the environment gives it to lab-cp-1)',
       'its clock is -100 s off ours (at most 30 s): check NTP',
       'has 1 CPUs; a controlPlane needs at least 2',
     ]);

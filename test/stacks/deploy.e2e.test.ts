@@ -8,8 +8,9 @@ import { herdApp } from '../../stacks/app.ts';
 import { PROJECT_DIR } from '../../stacks/project.ts';
 import { quietTerraformEnv } from '../../stacks/terraform-cli.ts';
 import { loadEnvironment } from '../../stacks/environment/load.ts';
-import { startLab, type Lab } from '../../scripts/lab/lab.ts';
-import { labTarget } from '../../scripts/lab/environment.ts';
+import type { Lab } from '../../scripts/lab/lab.ts';
+import { startEnvironmentLab } from '../../scripts/lab/environment.ts';
+import { inNetns, waitFor } from '../lab/helpers.ts';
 
 // The lab stack deployed for real, offline, on lab hosts: Terraform applies the
 // synthesized JSON of a copy of the project (its own .herd/ for state,
@@ -17,7 +18,9 @@ import { labTarget } from '../../scripts/lab/environment.ts';
 // provisions the lab hosts over SSH, and lowering a count or destroying runs
 // the per-node hooks. One run goes through `npx cdktf deploy` / `cdktf destroy`
 // for the path operators use; the rest drives terraform directly, which is
-// what cdktf does underneath.
+// what cdktf does underneath. The lab is the quick start's: its nodes on a
+// fabric behind the lab bastion, each node's BGP real BIRD, lab-router a real
+// FRR loaded with what `herd peers lab` renders.
 
 const CANARY = 'e2e-canary-5d1f0b';
 const BOOTSTRAP_TOKEN = /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/;
@@ -39,7 +42,7 @@ function knownAddresses(): string[] {
     .map((l) => l.split(' ')[0]!);
 }
 
-type LabYaml = { workerPools: { count: number }[]; calico?: Record<string, unknown> };
+type LabYaml = { workerPools: { count: number }[]; calico: { bgp: { peers: Record<string, unknown>[] } } };
 
 function editLab(edit: (lab: LabYaml) => void): void {
   const lab = parse(readFileSync(labFile, 'utf8')) as LabYaml;
@@ -68,10 +71,9 @@ beforeAll(async () => {
     cpSync(join(PROJECT_DIR, entry), join(project, entry), { recursive: true });
   }
   symlinkSync(realpathSync(join(PROJECT_DIR, 'node_modules')), join(project, 'node_modules'));
-  // A BGP peer with a password, so that a real secret travels through the deploy.
-  editLab((lab) => (lab.calico = { bgp: { peers: [{ name: 'tor', address: '127.10.9.1', asNumber: 65001, passwordFrom: { env: 'LAB_E2E_BGP_PASSWORD' } }] } }));
-  const target = labTarget(loadEnvironment(labFile), 3);
-  lab = await startLab({ stateDir: target.stateDir, hosts: target.hosts });
+  // The lab router's sessions get a password, so that a real secret travels through the deploy.
+  editLab((lab) => (lab.calico.bgp.peers[0]!['passwordFrom'] = { env: 'LAB_E2E_BGP_PASSWORD' }));
+  lab = await startEnvironmentLab(loadEnvironment(labFile), { count: 3, values: env });
   writeFileSync(knownHosts, `${OTHER_HOST}\n`);
 }, 120_000);
 afterAll(async () => {
@@ -96,8 +98,23 @@ describe('deploying the lab stack', () => {
     expect(r.out).toContain('Apply complete! Resources: 6 added, 0 changed, 0 destroyed.');
     expect(Object.keys(lab.clusterState()?.nodes ?? {}).sort()).toEqual(['lab-cp-1', 'lab-worker-1', 'lab-worker-2']);
     expect(existsSync(state)).toBe(true);
-    expect(knownAddresses().sort()).toEqual(['127.10.0.11', '127.10.1.11', '127.10.1.12', '192.0.2.10']);
+    expect(knownAddresses().sort()).toEqual(['127.10.0.10', '192.0.2.10', '198.18.10.11', '198.18.10.21', '198.18.10.22']);
   }, 120_000);
+
+  it('runs BIRD on every node, and the router’s kernel holds every node’s pod block, learned by BGP', async () => {
+    const blocks = Object.entries(lab.clusterState()?.ipam?.blocks ?? {});
+    expect(blocks.map(([, claim]) => claim.node).sort()).toEqual(['lab-cp-1', 'lab-worker-1', 'lab-worker-2']);
+    for (const h of lab.hosts) {
+      const bird = await lab.exec(h.name, 'birdc -s /var/run/calico/bird.ctl show status');
+      expect(bird.stdout, h.name).toContain('BIRD 1.6.8');
+    }
+    const routes = JSON.parse(await inNetns(lab.routerNetns('lab-router'), 'ip -j route show proto bgp')) as { dst: string; nexthops?: { gateway: string }[]; gateway?: string }[];
+    for (const [cidr, claim] of blocks) {
+      const route = routes.find((r) => r.dst === cidr);
+      const via = route?.nexthops?.map((n) => n.gateway) ?? (route?.gateway ? [route.gateway] : []);
+      expect(via, cidr).toContain(lab.host(claim.node).address);
+    }
+  });
 
   it('a second plan has nothing to do', () => {
     const r = terraform('plan', '-detailed-exitcode', '-input=false');
@@ -105,16 +122,19 @@ describe('deploying the lab stack', () => {
     expect(r.status).toBe(0);
   }, 60_000);
 
-  it('lowering the worker count runs lab-worker-2’s hook, then provisions again with nothing to change', () => {
+  it('lowering the worker count runs lab-worker-2’s hook, then provisions again with nothing to change', async () => {
+    const [gone] = Object.entries(lab.clusterState()?.ipam?.blocks ?? {}).find(([, claim]) => claim.node === 'lab-worker-2') ?? [];
     setWorkerCount(1);
     synthesize();
     const r = terraform('apply', '-auto-approve', '-input=false');
     expect(r.status, r.out).toBe(0);
-    expect(r.out).toContain('[lab-worker-2] dropped 1 known_hosts entry for 127.10.1.12');
+    expect(r.out).toContain('[lab-worker-2] dropped 1 known_hosts entry for 198.18.10.22');
     expect(r.out).toContain('[lab-cp-1] lab-worker-2 drained and deleted');
     expect(r.out).toContain('==> Connect to 2 hosts');
     expect(r.out).toContain('Apply complete! Resources: 2 added, 0 changed, 3 destroyed.');
-    expect(knownAddresses()).not.toContain('127.10.1.12');
+    expect(knownAddresses()).not.toContain('198.18.10.22');
+    // Its pod block is withdrawn from the router.
+    await waitFor(`${gone} withdrawn from lab-router`, async () => !(await inNetns(lab.routerNetns('lab-router'), 'ip route show proto bgp')).includes(`${gone} `));
   }, 120_000);
 
   it('raising it again adds the node back, meeting its host key as new', () => {
@@ -131,9 +151,9 @@ describe('deploying the lab stack', () => {
     const r = terraform('destroy', '-auto-approve', '-input=false');
     expect(r.status, r.out).toBe(0);
     for (const node of ['lab-cp-1', 'lab-worker-1', 'lab-worker-2']) expect(r.out).toContain(`[${node}] reset`);
-    for (const address of ['127.10.0.11', '127.10.1.11', '127.10.1.12']) expect(r.out).toContain(`dropped 1 known_hosts entry for ${address}`);
+    for (const address of ['198.18.10.11', '198.18.10.21', '198.18.10.22']) expect(r.out).toContain(`dropped 1 known_hosts entry for ${address}`);
     expect(r.out).toContain('Destroy complete! Resources: 6 destroyed.');
-    expect(knownAddresses()).toEqual(['192.0.2.10']);
+    expect(knownAddresses()).toEqual(['192.0.2.10', '127.10.0.10']);
   }, 60_000);
 
   it('no secret reached the state, the synthesized JSON or herd’s logs', () => {
@@ -157,11 +177,11 @@ describe('deploying the lab stack', () => {
 
     const destroy = run('npx', ['cdktf', 'destroy', 'lab', '--auto-approve'], project);
     expect(destroy.status, destroy.out).toBe(0);
-    for (const address of ['127.10.0.11', '127.10.1.11', '127.10.1.12']) expect(destroy.out).toContain(`dropped 1 known_hosts entry for ${address}`);
+    for (const address of ['198.18.10.11', '198.18.10.21', '198.18.10.22']) expect(destroy.out).toContain(`dropped 1 known_hosts entry for ${address}`);
     // cdktf runs Terraform underneath: the hooks still recognise a destroy of the whole stack.
     for (const node of ['lab-cp-1', 'lab-worker-1', 'lab-worker-2']) expect(destroy.out).toContain(`[${node}] the whole environment goes: reset only`);
     expect(destroy.out).not.toMatch(/ENOTFOUND|Unable to open CLI configuration|checkpoint/i);
-    expect(knownAddresses()).toEqual(['192.0.2.10']);
+    expect(knownAddresses()).toEqual(['192.0.2.10', '127.10.0.10']);
     expect(readFileSync(state, 'utf8')).not.toContain(CANARY);
   }, 180_000);
 });

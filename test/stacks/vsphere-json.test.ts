@@ -204,13 +204,13 @@ describe('the lab stack (static hosts)', () => {
 
   it('outputs the node inventory and the API endpoint', () => {
     expect(json['output']).toEqual({
-      apiEndpoint: { description: 'the Kubernetes API endpoint', value: 'https://127.10.0.11:6443' },
+      apiEndpoint: { description: 'the Kubernetes API endpoint', value: 'https://198.18.10.11:6443' },
       nodes: {
         description: 'node inventory: name, role, pool, address',
         value: [
-          { address: '127.10.0.11', name: 'lab-cp-1', pool: 'cp', role: 'controlPlane' },
-          { address: '127.10.1.11', name: 'lab-worker-1', pool: 'worker', role: 'worker' },
-          { address: '127.10.1.12', name: 'lab-worker-2', pool: 'worker', role: 'worker' },
+          { address: '198.18.10.11', name: 'lab-cp-1', pool: 'cp', role: 'controlPlane' },
+          { address: '198.18.10.21', name: 'lab-worker-1', pool: 'worker', role: 'worker' },
+          { address: '198.18.10.22', name: 'lab-worker-2', pool: 'worker', role: 'worker' },
         ],
       },
     });

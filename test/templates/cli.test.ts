@@ -10,7 +10,7 @@ describe('herd render', () => {
   it('writes one folder per node plus cluster/, with the artifacts’ modes', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'herd-cli-')), 'lab');
     const result = herd('render', 'lab', '--out', out);
-    expect(result).toEqual({ status: 0, output: `lab: wrote 26 files for 3 nodes and 0 BGP peers to ${out}\n` });
+    expect(result).toEqual({ status: 0, output: `lab: wrote 27 files for 3 nodes and 1 BGP peers to ${out}\n` });
     expect(readdirSync(out).sort()).toEqual(['cluster', 'lab-cp-1', 'lab-worker-1', 'lab-worker-2']);
     expect(readdirSync(join(out, 'lab-worker-1'), { recursive: true }).sort()).toEqual([
       'containerd',

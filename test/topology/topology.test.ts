@@ -72,9 +72,9 @@ describe('topology', () => {
   it('a static environment takes each node’s address from its host', () => {
     const lab = computeCluster(loadEnvironmentByName('lab'));
     expect(lab.nodes.map((n) => [n.name, n.address])).toEqual([
-      ['lab-cp-1', '127.10.0.11'],
-      ['lab-worker-1', '127.10.1.11'],
-      ['lab-worker-2', '127.10.1.12'],
+      ['lab-cp-1', '198.18.10.11'],
+      ['lab-worker-1', '198.18.10.21'],
+      ['lab-worker-2', '198.18.10.22'],
     ]);
   });
 

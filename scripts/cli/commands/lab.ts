@@ -4,12 +4,18 @@ import { join, relative } from 'node:path';
 import { loadEnvironmentByName, type Environment } from '../../../stacks/environment/load.ts';
 import { environmentStateDir } from '../../../stacks/project.ts';
 import { forget, knownHostsPath } from '../../ssh/known-hosts.ts';
-import { labTarget } from '../../lab/environment.ts';
-import { labStatus, rebuildLabHost, startLab, stopLab, type HostStatus } from '../../lab/lab.ts';
+import { environmentLab, labTarget, startEnvironmentLab } from '../../lab/environment.ts';
+import { labStatus, openLab, rebuildLabHost, stopLab, type HostStatus, type RouterStatus } from '../../lab/lab.ts';
+import { ensureRequirements, requirements } from '../../lab/requirements.ts';
 import { environmentsDir } from '../environments.ts';
 import { formatTable } from '../table.ts';
 
 const LAB_NOTE = 'Lab hosts are sandboxes on this machine; kubeadm, kubelet, kubectl and the other Kubernetes tools there are simulators.';
+const FABRIC_NOTE = 'On a fabric, each node runs real BIRD (calico-node simulated around it) and each BGP peer is a real FRR.';
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -41,9 +47,21 @@ async function forgetLabMachines(env: Environment, addresses: readonly string[])
   return forgotten;
 }
 
-function printStatus(hosts: readonly HostStatus[]): void {
+function printStatus(hosts: readonly HostStatus[], routers: readonly RouterStatus[] = []): void {
   const rows = hosts.map((h) => [h.name, h.address, h.pid === null ? '-' : String(h.pid), h.running ? 'running' : 'stopped', h.ssh]);
   process.stdout.write(formatTable(['NAME', 'ADDRESS', 'PID', 'PROCESS', 'SSH'], rows));
+  if (routers.length === 0) return;
+  process.stdout.write(`
+${formatTable(['ROUTER', 'ADDRESS', 'FRR'], routers.map((r) => [r.name, r.address, r.running ? 'running' : 'stopped']))}`);
+}
+
+/** Routers of a running lab, if it has a fabric. */
+function routersOf(stateDir: string): RouterStatus[] {
+  try {
+    return openLab(stateDir).routers;
+  } catch {
+    return [];
+  }
 }
 
 export function labCommand(): Command {
@@ -55,14 +73,23 @@ export function labCommand(): Command {
     .option('--env <name>', 'the static environment whose hosts the lab plays', 'lab')
     .option('--hosts <n>', 'start the first N hosts of infrastructure.hosts (spares included)', positiveInt)
     .action(async (opts: { env: string; hosts?: number }, command: Command) => {
-      const t = target(command, opts.env, opts.hosts);
+      const env = loadEnvironmentByName(opts.env, environmentsDir(command));
+      const options = opts.hosts === undefined ? {} : { count: opts.hosts };
+      // Refusals of the file first (a missing password, a peer the lab cannot play), then what the machine lacks.
+      const { target: t, routers } = environmentLab(env, options);
+      ensureRequirements(requirements({ fabric: t.isolated !== undefined, routers: routers.length > 0 }));
       const started = Date.now();
-      const running = await startLab({ stateDir: t.stateDir, keyFile: t.keyFile, user: t.user, hosts: t.hosts });
-      printStatus(await running.status());
+      const running = await startEnvironmentLab(env, options);
+      printStatus(await running.status(), running.routers);
       const key = relative(process.cwd(), running.keyFile) || running.keyFile;
+      const first = running.hosts[0]?.address ?? '<address>';
+      // ssh -J would not log in to the bastion with -i's key: the jump goes through a ProxyCommand that does.
+      const login = running.bastion
+        ? `ssh -i ${key} -o ProxyCommand='ssh -i ${key} -W %h:%p ${running.user}@${running.bastion.address}' ${running.user}@${first}`
+        : `ssh -i ${key} ${running.user}@${first}`;
       process.stdout.write(
-        `\n${running.hosts.length} lab host${running.hosts.length === 1 ? '' : 's'} up in ${((Date.now() - started) / 1000).toFixed(1)} s. ` +
-          `Log in with: ssh -i ${key} ${running.user}@${running.hosts[0]?.address ?? '<address>'}\n${LAB_NOTE}\n`,
+        `\n${plural(running.hosts.length, 'lab host')}${routers.length > 0 ? ` and ${plural(routers.length, 'router')}` : ''} up in ${((Date.now() - started) / 1000).toFixed(1)} s. ` +
+          `Log in with: ${login}\n${LAB_NOTE}${t.isolated ? `\n${FABRIC_NOTE}` : ''}\n`,
       );
     });
 
@@ -74,10 +101,17 @@ export function labCommand(): Command {
       const env = loadEnvironmentByName(opts.env, environmentsDir(command));
       const t = labTarget(env);
       const hosts = await labStatus(t.stateDir);
+      const routers = routersOf(t.stateDir);
       await stopLab(t.stateDir);
       const forgotten = await forgetLabMachines(env, hosts.map((h) => h.address));
+      const bastions = hosts.filter((h) => h.address === t.isolated?.bastion.address).length;
+      const counted = [
+        plural(hosts.length - bastions, 'host'),
+        ...(bastions > 0 ? ['the bastion'] : []),
+        ...(routers.length > 0 ? [plural(routers.length, 'router')] : []),
+      ];
       process.stdout.write(
-        `lab stopped (${hosts.length} host${hosts.length === 1 ? '' : 's'}); ${t.stateDir} cleaned` +
+        `lab stopped (${counted.join(', ')}); ${t.stateDir} cleaned` +
           `${forgotten.length > 0 ? `; forgot ${forgotten.join(', ')} of the ${env.name} environment` : ''}\n`,
       );
     });
@@ -110,7 +144,7 @@ export function labCommand(): Command {
         process.stdout.write(`no lab running in ${t.stateDir}\n`);
         return;
       }
-      printStatus(hosts);
+      printStatus(hosts, routersOf(t.stateDir));
     });
 
   return lab;

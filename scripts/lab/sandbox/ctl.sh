@@ -9,6 +9,8 @@
 #   rekey         new host key, then sshd re-executes itself (SIGHUP) to load it
 #   sshd-inetd    (a bastion's gateway, per connection) sshd on stdin/stdout,
 #                 in the lab's isolated network
+#   calico-node-start NODE
+#                 (a host on a fabric, at boot) the simulated calico-node, kept running
 set -euo pipefail
 
 sshd_pid_file=/run/sshd.pid
@@ -73,6 +75,19 @@ case ${1:?action} in
   silent-stop) stop "$silent_pid_file" ;;
   sshd-inetd)
     exec nsenter --net="$inner_net" -- setpriv --bounding-set="$bounding_set" -- /usr/sbin/sshd -i -e -f /etc/ssh/sshd_config
+    ;;
+  calico-node-start)
+    # What a kubelet's calico-node pod may do: the host network namespace's routes, BGP's port,
+    # TUN devices for the lab's pods; nothing of the machine's.
+    calico_caps=-all,+net_admin,+net_raw,+net_bind_service,+kill,+chown,+dac_override,+fowner,+setuid,+setgid
+    mkdir -p /var/log/calico
+    (
+      while :; do
+        setpriv --bounding-set="$calico_caps" -- "${2:?node}" /usr/local/lib/herd-lab/lab/simulators/calico-node.mjs </dev/null >>/var/log/calico/calico-node.log 2>&1 || true
+        sleep 1
+      done
+    ) &
+    echo $! >/run/herd-lab/calico-node.pid
     ;;
   rekey)
     rm -f /etc/ssh/ssh_host_*

@@ -9,7 +9,7 @@ set -euo pipefail
 
 host_dir=$1
 : "${HERD_LAB_NAME:?}" "${HERD_LAB_ADDRESS:?}" "${HERD_LAB_USER:?}" "${HERD_LAB_PUBKEY:?}"
-: "${HERD_LAB_CODE_DIR:?}" "${HERD_LAB_YAML_DIR:?}" "${HERD_LAB_TOML_DIR:?}" "${HERD_LAB_VERSIONS_DIR:?}" "${HERD_LAB_CLUSTER_DIR:?}" "${HERD_LAB_BASE_SEED:?}"
+: "${HERD_LAB_CODE_DIR:?}" "${HERD_LAB_NODE_MODULES:?}" "${HERD_LAB_VERSIONS_DIR:?}" "${HERD_LAB_CLUSTER_DIR:?}" "${HERD_LAB_BASE_SEED:?}"
 
 # The upper layer lives on a tmpfs: overlayfs refuses an upper directory on the
 # same file system as a lower layer that contains it, and a tmpfs is gone with the host.
@@ -52,6 +52,12 @@ mkdir -p "$root/dev/pts" "$root/dev/shm"
 mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts "$root/dev/pts"
 mount -t tmpfs -o mode=1777 herd-lab-shm "$root/dev/shm"
 ln -s pts/ptmx "$root/dev/ptmx"
+# A host on a fabric: calico-node gives its pods TUN devices.
+if [ -n "${HERD_LAB_FABRIC:-}" ]; then
+  mkdir -p "$root/dev/net"
+  touch "$root/dev/net/tun"
+  mount --bind /dev/net/tun "$root/dev/net/tun"
+fi
 ln -s /proc/self/fd "$root/dev/fd"
 ln -s /proc/self/fd/0 "$root/dev/stdin"
 ln -s /proc/self/fd/1 "$root/dev/stdout"
@@ -60,11 +66,11 @@ ln -s /proc/self/fd/2 "$root/dev/stderr"
 mount -t tmpfs -o mode=755,size=256m herd-lab-run "$root/run"
 mount -t tmpfs -o mode=1777,size=1g herd-lab-tmp "$root/tmp"
 
-# The lab's plumbing: its code (read-only), this host's journal and faults, the shared cluster state.
+# The lab's plumbing: its code and the packages it imports (read-only), this host's journal and
+# faults, the shared cluster state.
 lib=$root/usr/local/lib/herd-lab
 bind_ro "$HERD_LAB_CODE_DIR" "$lib/lab"
-bind_ro "$HERD_LAB_YAML_DIR" "$lib/node_modules/yaml"
-bind_ro "$HERD_LAB_TOML_DIR" "$lib/node_modules/smol-toml"
+bind_ro "$HERD_LAB_NODE_MODULES" "$lib/node_modules"
 bind_ro "$HERD_LAB_VERSIONS_DIR" "$lib/versions"
 mkdir -p "$root/run/herd-lab/host" "$root/run/herd-lab/cluster" "$root/run/herd-lab/state" "$root/run/sshd"
 mount --bind "$host_dir/io" "$root/run/herd-lab/host"
@@ -105,6 +111,7 @@ rm -f /etc/ssh/ssh_host_*
 ssh-keygen -q -t ed25519 -N '' -C "root@$HERD_LAB_NAME" -f /etc/ssh/ssh_host_ed25519_key
 
 /usr/local/lib/herd-lab/lab/sandbox/ctl.sh sshd-start
+if [ -n "${HERD_LAB_FABRIC:-}" ]; then /usr/local/lib/herd-lab/lab/sandbox/ctl.sh calico-node-start "${HERD_LAB_NODE:?}"; fi
 
 # Init of the PID namespace: block without spinning; bash reaps orphans as they exit.
 mkfifo /run/herd-lab/init

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { nodesPeeringWith } from '../../../templates/peer-view.ts';
 import type { Phase, RunContext } from '../context.ts';
 import { issuingControlPlane } from '../cluster-access.ts';
-import { readHealth, type ClusterHealth } from '../cluster-view.ts';
+import { readHealth, sessionState, type ClusterHealth } from '../cluster-view.ts';
 import { runSteps } from '../run-steps.ts';
 
 const POLL_MS = 2_000;
@@ -14,8 +14,9 @@ function problems(ctx: RunContext, health: ClusterHealth): string[] {
   const notReady = ctx.cluster.nodes.filter((n) => health.nodes.get(n.name)?.ready !== true).map((n) => n.name);
   if (notReady.length > 0) found.push(`not Ready: ${notReady.join(', ')}`);
   for (const peer of ctx.cluster.spec.calico.bgp.peers) {
-    const down = nodesPeeringWith(ctx.cluster, peer).filter((n) => health.established?.has(`${n.name}→${peer.address}`) !== true);
-    if (down.length > 0) found.push(`BGP to ${peer.name} (${peer.address}) not Established from ${down.map((n) => n.name).join(', ')}`);
+    const state = (node: string): string => sessionState(health.bgp, node, peer.address);
+    const down = nodesPeeringWith(ctx.cluster, peer).filter((n) => state(n.name) !== 'Established');
+    if (down.length > 0) found.push(`BGP to ${peer.name} (${peer.address}) not Established from ${down.map((n) => `${n.name} (${state(n.name)})`).join(', ')}`);
   }
   return found;
 }

@@ -3,6 +3,8 @@
 // when read (Nodes, Calico's node status, operator-made objects).
 import { createHash } from 'node:crypto';
 import { release } from 'node:os';
+import { calicoNodeStatus, ipPools } from './calico.mjs';
+import { blockAffinityObjects } from './ipam.mjs';
 
 export const API_PORT = 6443;
 
@@ -161,11 +163,11 @@ export function pluralName(info) {
   return info.group ? `${info.plural}.${info.group}` : info.plural;
 }
 
-function stored(state, kind, group, namespace, name) {
+export function stored(state, kind, group, namespace, name) {
   return state.resources[keyOf(kind, canonicalGroup(group), namespace, name)];
 }
 
-function storedOfKind(state, kind, group) {
+export function storedOfKind(state, kind, group) {
   return Object.values(state.resources).filter((r) => r.kind === kind && canonicalGroup(splitApiVersion(r.apiVersion).group) === canonicalGroup(group));
 }
 
@@ -304,7 +306,7 @@ function builtinWorkloads(state) {
   return out;
 }
 
-function calicoOperatorInstalled(state) {
+export function calicoOperatorInstalled(state) {
   return Boolean(stored(state, 'Deployment', 'apps', 'tigera-operator', 'tigera-operator') && stored(state, 'Installation', 'operator.tigera.io', '', 'default'));
 }
 
@@ -385,6 +387,11 @@ function tigeraStatuses(state) {
   return names.map(status);
 }
 
+/** A Calico object as served under the group and version asked for (the lab stores each once). */
+function inGroupOf(info, object) {
+  return { ...object, apiVersion: `${info.group}/${info.versions[0]}` };
+}
+
 /** Objects of a kind as the API returns them, in a namespace (or all namespaces when namespace is null). */
 export function listObjects(state, info, namespace) {
   const inNamespace = (o) => !info.namespaced || namespace === null || o.metadata.namespace === namespace;
@@ -393,6 +400,8 @@ export function listObjects(state, info, namespace) {
   else if (info.kind === 'Namespace' && info.group === '') objects = namespaceNames(state).map((n) => namespaceObject(state, n));
   else if (info.kind === 'Pod' && info.group === '') objects = builtinPods(state);
   else if (info.kind === 'TigeraStatus') objects = tigeraStatuses(state);
+  else if (info.kind === 'IPPool' && canonicalGroup(info.group) === 'projectcalico.org') objects = ipPools(state).map((p) => inGroupOf(info, p));
+  else if (info.kind === 'BlockAffinity') objects = blockAffinityObjects(state).map((b) => inGroupOf(info, b));
   else {
     const own = storedOfKind(state, info.kind, info.group).map((r) => withStatus(state, info, r));
     const builtin = info.group === 'apps' ? builtinWorkloads(state).filter((w) => w.kind === info.kind && !own.some((o) => o.metadata.namespace === w.metadata.namespace && o.metadata.name === w.metadata.name)) : [];
@@ -445,185 +454,6 @@ function builtinWorkloadsFor(state, kind, object) {
     status: canRun
       ? { replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas, observedGeneration: 1, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }] }
       : { replicas, unavailableReplicas: replicas, observedGeneration: 1, conditions: [{ type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable' }] },
-  };
-}
-
-// Calico selectors (a subset: all(), has(k), !has(k), k == 'v', k != 'v', k in {...}, k not in {...}, &&, ||, !, parentheses).
-export function matchesSelector(selector, labels) {
-  const text = (selector ?? '').trim();
-  if (text === '') return true;
-  let i = 0;
-  const ws = () => {
-    while (/\s/.test(text[i] ?? '')) i++;
-  };
-  const peek = (s) => {
-    ws();
-    return text.startsWith(s, i);
-  };
-  const eat = (s) => {
-    if (!peek(s)) throw new Error(`selector: expected ${s} at ${i} in "${text}"`);
-    i += s.length;
-  };
-  const key = () => {
-    ws();
-    const m = /^[A-Za-z0-9_./-]+/.exec(text.slice(i));
-    if (!m) throw new Error(`selector: expected a label at ${i} in "${text}"`);
-    i += m[0].length;
-    return m[0];
-  };
-  const str = () => {
-    ws();
-    const q = text[i];
-    if (q !== "'" && q !== '"') throw new Error(`selector: expected a quoted value at ${i} in "${text}"`);
-    const end = text.indexOf(q, i + 1);
-    const value = text.slice(i + 1, end);
-    i = end + 1;
-    return value;
-  };
-  const set = () => {
-    eat('{');
-    const values = [];
-    while (!peek('}')) {
-      values.push(str());
-      if (peek(',')) eat(',');
-    }
-    eat('}');
-    return values;
-  };
-  const term = () => {
-    if (peek('!')) {
-      eat('!');
-      return !term();
-    }
-    if (peek('(')) {
-      eat('(');
-      const v = or();
-      eat(')');
-      return v;
-    }
-    if (peek('all()')) {
-      eat('all()');
-      return true;
-    }
-    if (peek('has(')) {
-      eat('has(');
-      const k = key();
-      eat(')');
-      return k in labels;
-    }
-    const k = key();
-    if (peek('==')) {
-      eat('==');
-      return labels[k] === str();
-    }
-    if (peek('!=')) {
-      eat('!=');
-      return labels[k] !== str();
-    }
-    if (peek('not in')) {
-      eat('not in');
-      return !set().includes(labels[k]);
-    }
-    eat('in');
-    return set().includes(labels[k]);
-  };
-  const and = () => {
-    let v = term();
-    while (peek('&&')) {
-      eat('&&');
-      v = term() && v;
-    }
-    return v;
-  };
-  const or = () => {
-    let v = and();
-    while (peek('||')) {
-      eat('||');
-      v = and() || v;
-    }
-    return v;
-  };
-  return or();
-}
-
-function calicoObjects(state, kind) {
-  return storedOfKind(state, kind, 'projectcalico.org').map((r) => r.object);
-}
-
-function calicoAddress(node) {
-  return (node.annotations?.['projectcalico.org/IPv4Address'] ?? node.address).split('/')[0];
-}
-
-/** Whether calico-node may read a BGP password secret: it exists, and RBAC lets calico-node get it. */
-function passwordReadable(state, ref) {
-  if (!ref) return true;
-  const namespace = 'calico-system';
-  const secret = stored(state, 'Secret', '', namespace, ref.name);
-  if (!secret || !(ref.key in (secret.object.data ?? {}))) return false;
-  const roles = storedOfKind(state, 'Role', 'rbac.authorization.k8s.io').filter((r) => r.namespace === namespace);
-  const grants = roles.filter((r) =>
-    (r.object.rules ?? []).some((rule) => (rule.resources ?? []).includes('secrets') && (rule.verbs ?? []).some((v) => v === 'get' || v === '*') && (!rule.resourceNames?.length || rule.resourceNames.includes(ref.name))),
-  );
-  const bindings = storedOfKind(state, 'RoleBinding', 'rbac.authorization.k8s.io').filter((b) => b.namespace === namespace);
-  return bindings.some(
-    (b) =>
-      grants.some((g) => b.object.roleRef?.kind === 'Role' && b.object.roleRef?.name === g.name) &&
-      (b.object.subjects ?? []).some((s) => s.kind === 'ServiceAccount' && s.name === 'calico-node' && (s.namespace ?? namespace) === namespace),
-  );
-}
-
-/**
- * BGP sessions of a node as calico-node would report them: mesh peers, global
- * and per-node BGPPeers (peerIP), peerings between selected nodes
- * (peerSelector, both directions). Established when both ends run Calico and
- * the session's password (if any) is readable.
- */
-export function bgpPeers(state, nodeName) {
-  const nodes = Object.values(state.nodes);
-  const self = state.nodes[nodeName];
-  if (!self) return [];
-  const config = calicoObjects(state, 'BGPConfiguration').find((c) => c.metadata?.name === 'default')?.spec ?? {};
-  const mesh = config.nodeToNodeMeshEnabled ?? true;
-  const peers = new Map();
-  const add = (peerIP, type, up) => {
-    if (peerIP === calicoAddress(self)) return;
-    const previous = peers.get(peerIP);
-    if (!previous || (!previous.up && up)) peers.set(peerIP, { peerIP, type, up });
-  };
-  if (mesh) for (const other of nodes) if (other.name !== nodeName) add(calicoAddress(other), 'NodeMesh', nodeIsReady(state, other));
-  const appliesTo = (peer, node) => {
-    if (peer.spec?.node) return peer.spec.node === node.name;
-    if (peer.spec?.nodeSelector) return matchesSelector(peer.spec.nodeSelector, node.labels);
-    return true;
-  };
-  for (const peer of calicoObjects(state, 'BGPPeer')) {
-    const spec = peer.spec ?? {};
-    const password = passwordReadable(state, spec.password?.secretKeyRef);
-    const scoped = Boolean(spec.node || spec.nodeSelector);
-    if (spec.peerIP && appliesTo(peer, self)) add(spec.peerIP.split(':')[0].replace(/^\[|\]$/g, ''), scoped ? 'NodePeer' : 'GlobalPeer', password);
-    if (spec.peerSelector) {
-      if (appliesTo(peer, self)) {
-        for (const other of nodes) if (other.name !== nodeName && matchesSelector(spec.peerSelector, other.labels)) add(calicoAddress(other), 'NodePeer', password && nodeIsReady(state, other));
-      }
-      if (matchesSelector(spec.peerSelector, self.labels)) {
-        for (const other of nodes) if (other.name !== nodeName && appliesTo(peer, other)) add(calicoAddress(other), 'NodePeer', password && nodeIsReady(state, other));
-      }
-    }
-  }
-  return [...peers.values()];
-}
-
-export function calicoNodeStatus(state, nodeName) {
-  const node = state.nodes[nodeName];
-  if (!node || !calicoOperatorInstalled(state) || !nodeIsReady(state, node)) return {};
-  const since = state.hosts[node.host]?.kubelet.since ?? node.createdAt;
-  const peers = bgpPeers(state, nodeName).map((p) => ({ peerIP: p.peerIP, since, state: p.up ? 'Established' : 'Connect', type: p.type }));
-  const established = peers.filter((p) => p.state === 'Established').length;
-  return {
-    agent: { birdV4: { lastBootTime: since, lastReconfigurationTime: since, routerID: calicoAddress(node), state: 'Ready', version: 'v0.3.3+birdv1.6.8' }, birdV6: {} },
-    bgp: { numberEstablishedV4: established, numberEstablishedV6: 0, numberNotEstablishedV4: peers.length - established, numberNotEstablishedV6: 0, peersV4: peers, peersV6: [] },
-    lastUpdated: new Date().toISOString(),
-    routes: {},
   };
 }
 

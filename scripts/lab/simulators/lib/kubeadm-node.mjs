@@ -145,14 +145,18 @@ function nodeTaints(registration, controlPlane) {
 
 function nodeRecord({ name, host, address, controlPlane, registration, version }) {
   const kubeletArgs = extraArgs(registration?.kubeletExtraArgs);
+  const labels = nodeLabels(name, controlPlane, kubeletArgs);
+  const annotations = { 'kubeadm.alpha.kubernetes.io/cri-socket': registration?.criSocket ?? 'unix:///var/run/containerd/containerd.sock' };
   return {
     name,
     host: host.name,
     address: kubeletArgs['node-ip'] ?? address,
     controlPlane,
     controlPlaneVersion: controlPlane ? version : null,
-    labels: nodeLabels(name, controlPlane, kubeletArgs),
-    annotations: { 'kubeadm.alpha.kubernetes.io/cri-socket': registration?.criSocket ?? 'unix:///var/run/containerd/containerd.sock' },
+    labels,
+    annotations,
+    // Who set which label and annotation, so that a server-side apply removes only its own (objects.mjs).
+    fieldManagers: { kubelet: { labels: Object.keys(labels), annotations: Object.keys(annotations) } },
     taints: nodeTaints(registration, controlPlane),
     unschedulable: false,
     createdAt: new Date().toISOString(),

@@ -8,6 +8,7 @@ import { OVERSIZED_CRDS } from './manifests.mjs';
 import { parseOutput, render, toYaml } from './printers.mjs';
 import { fail } from './sim.mjs';
 import { unknownType } from './kubectl-get.mjs';
+import { releaseBlocks } from './ipam.mjs';
 
 const WRITE_FLAGS = {
   filename: { type: 'string', short: 'f', multiple: true },
@@ -121,7 +122,7 @@ export function write(ctx, verb, argv) {
       }
       let result = exists ? 'configured' : 'created';
       if (!dryRun) {
-        result = putObject(live, info, object, namespace);
+        result = putObject(live, info, object, namespace, flags['server-side'] ? { manager: flags['field-manager'] ?? 'kubectl' } : {});
         if (info.kind === 'Namespace' && info.group === '') namespaces.add(name);
       }
       const shown = verb === 'create' ? 'created' : verb === 'replace' ? 'replaced' : flags['server-side'] ? 'serverside-applied' : result;
@@ -237,7 +238,11 @@ export function del(ctx, argv) {
       let found;
       if (info.kind === 'Node' && info.group === '') {
         found = name in live.nodes;
-        if (found && !dryRun) delete live.nodes[name];
+        if (found && !dryRun) {
+          delete live.nodes[name];
+          delete live.calicoNodes?.[name];
+          releaseBlocks(live, name);
+        }
       } else {
         found = Boolean(findStored(live, info, namespace, name)) || Boolean(getObject(live, info, namespace, name));
         if (found && !dryRun) deleteObject(live, info, namespace, name);

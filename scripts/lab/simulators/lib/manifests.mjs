@@ -32,6 +32,9 @@ const CRDS = [
       [group, version, 'NetworkSet', 'networksets', 'Namespaced'],
     ];
   }),
+  // IPAM's own records exist in the storage group only.
+  ['crd.projectcalico.org', 'v1', 'BlockAffinity', 'blockaffinities', 'Cluster'],
+  ['crd.projectcalico.org', 'v1', 'IPAMBlock', 'ipamblocks', 'Cluster'],
 ];
 
 const SHORT_NAMES = { bgpconfigurations: ['bgpconfig', 'bgpconfigs'], caliconodestatuses: ['caliconodestatus'] };
