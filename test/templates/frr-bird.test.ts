@@ -12,7 +12,9 @@ import { renderedCase } from './cases.ts';
 // listen ranges with a password. Everything runs in network namespaces this file creates, on
 // the fixture's own 10.30.0.0/24, and is removed afterwards.
 const PASSWORD = 'canary-tor-both-5b1e';
-const ROUTER_NS = 'hpeers-router';
+// Named by this process: a run killed before its afterAll leaves namespaces the next run must not trip on.
+const NS_PREFIX = `hpeers-${process.pid}-`;
+const ROUTER_NS = `${NS_PREFIX}router`;
 const BGPD = '/usr/lib/frr/bgpd';
 const work = mkdtempSync(join(tmpdir(), 'herd-frr-bird-'));
 const started: number[] = [];
@@ -66,6 +68,26 @@ protocol bgp Global_10_30_0_3 from bgp_template {
 `;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What a killed run of this file left: its daemons and namespaces. */
+function removeLeftNamespaces(): void {
+  for (const line of sh('ip', ['netns', 'list']).split('\n')) {
+    const ns = line.split(' ')[0] ?? '';
+    const owner = /^hpeers-(\d+)-/.exec(ns);
+    if (owner === null || alive(Number(owner[1]))) continue;
+    for (const pid of sh('ip', ['netns', 'pids', ns]).split('\n').filter(Boolean)) spawnSync('kill', ['-9', pid]);
+    sh('ip', ['netns', 'del', ns]);
+  }
+}
+
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -74,6 +96,7 @@ const vtysh = (...command: string[]) => sh('vtysh', ['--vty_socket', work, ...co
 
 describe.skipIf(userInfo().uid !== 0 || !existsSync(BGPD) || spawnSync('bird', ['--version']).error !== undefined)('a router configured by herd peers, with BIRD as calico-node runs it', () => {
   beforeAll(() => {
+    removeLeftNamespaces();
     chmodSync(work, 0o711);
     chownSync(work, Number(sh('id', ['-u', 'frr']).trim()), Number(sh('id', ['-g', 'frr']).trim()));
     sh('ip', ['netns', 'add', ROUTER_NS]);
@@ -84,7 +107,7 @@ describe.skipIf(userInfo().uid !== 0 || !existsSync(BGPD) || spawnSync('bird', [
     inRouter('addr', 'add', '10.30.0.3/24', 'dev', 'br0');
     inRouter('link', 'set', 'br0', 'up');
     SPEAKERS.forEach((s, i) => {
-      const ns = `hpeers-${s.name}`;
+      const ns = `${NS_PREFIX}${s.name}`;
       sh('ip', ['netns', 'add', ns]);
       namespaces.push(ns);
       sh('ip', ['-n', ROUTER_NS, 'link', 'add', `p${i}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
@@ -103,7 +126,7 @@ describe.skipIf(userInfo().uid !== 0 || !existsSync(BGPD) || spawnSync('bird', [
     for (const s of SPEAKERS) {
       const file = join(work, `bird-${s.name}.conf`);
       writeFileSync(file, birdConf(s), { mode: 0o600 });
-      sh('ip', ['netns', 'exec', `hpeers-${s.name}`, 'bird', '-c', file, '-s', join(work, `bird-${s.name}.ctl`), '-P', join(work, `bird-${s.name}.pid`)]);
+      sh('ip', ['netns', 'exec', `${NS_PREFIX}${s.name}`, 'bird', '-c', file, '-s', join(work, `bird-${s.name}.ctl`), '-P', join(work, `bird-${s.name}.pid`)]);
       started.push(Number(readFileSync(join(work, `bird-${s.name}.pid`), 'utf8').trim()));
     }
   });
