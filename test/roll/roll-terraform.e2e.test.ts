@@ -141,8 +141,8 @@ describe('a new template on vSphere', () => {
     deployable('tmpl-v2');
     const plan = terraform('plan');
     expect(plan.status, plan.out).toBe(0);
-    // Only the reconcile step (the desired state changed): no VM.
-    expect([...plan.out.matchAll(/# (\S+) must be replaced/g)].map((m) => m[1])).toEqual(['terraform_data.reconcile']);
+    // Only the reconcile step (the desired state changed) and its finished record: no VM.
+    expect([...plan.out.matchAll(/# (\S+) must be replaced/g)].map((m) => m[1])).toEqual(['terraform_data.reconcile', 'terraform_data.reconciled']);
     // Terraform wraps its warnings: read them as one line.
     const warnings = flat(plan.out);
     expect(warnings.match(/Warning: Check block assertion failed/g)).toHaveLength(2);
