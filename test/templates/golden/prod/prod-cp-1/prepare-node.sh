@@ -143,10 +143,19 @@ fi
 joined=false
 [[ -f /etc/kubernetes/kubelet.conf ]] && joined=true
 install_queue=()
+# Every package's installed version, read once: name → version (absent when not installed).
+declare -A installed_versions
+read_installed_versions() {
+  installed_versions=()
+  local package version
+  # shellcheck disable=SC2016 # ${Package} and ${Version} are dpkg-query's field names, not shell expansions
+  while read -r package version; do
+    [[ -n $version ]] && installed_versions[$package]=$version
+  done < <(dpkg-query -W -f='${Package} ${Version}\n' "$containerd_package" kubelet kubeadm kubectl 2>/dev/null || true)
+}
+read_installed_versions
 want() {
-  local package=$1 pattern=$2 installed
-  # shellcheck disable=SC2016 # ${Version} is dpkg-query's field name, not a shell expansion
-  installed=$(dpkg-query -W -f='${Version}' "$package" 2>/dev/null || true)
+  local package=$1 pattern=$2 installed=${installed_versions[$1]:-}
   # shellcheck disable=SC2053 # $pattern is a glob on purpose: containerd's package revision differs per distribution
   if [[ -z $installed ]] || [[ $installed != $pattern && $joined == false ]]; then
     install_queue+=("$package=$pattern")
@@ -164,22 +173,24 @@ if ((${#install_queue[@]} > 0)); then
   apt-get install -y -q --no-install-recommends --allow-change-held-packages --allow-downgrades \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${install_queue[@]}"
   changed "installed ${install_queue[*]}"
+  read_installed_versions
 fi
 held=$(apt-mark showhold)
+to_hold=()
 for package in "$containerd_package" kubelet kubeadm kubectl; do
-  if ! grep -qxF "$package" <<<"$held"; then
-    apt-mark hold "$package" >/dev/null
-    changed "$package held at its version"
-  fi
+  grep -qxF "$package" <<<"$held" || to_hold+=("$package")
 done
+if ((${#to_hold[@]} > 0)); then
+  apt-mark hold "${to_hold[@]}" >/dev/null
+  changed "${to_hold[*]} held at their versions"
+fi
 
 # --- containerd: herd's config, enabled and running ---
 # A joined node whose containerd is still another version may not read this config's format
 # (containerd 2.x's version 3, which 1.x refuses): upgrade-node.sh installs the config together
 # with the new containerd, before it restarts it.
 containerd_config_changed=false
-# shellcheck disable=SC2016 # ${Version} is dpkg-query's field name, not a shell expansion
-containerd_installed=$(dpkg-query -W -f='${Version}' "$containerd_package" 2>/dev/null || true)
+containerd_installed=${installed_versions[$containerd_package]:-}
 # shellcheck disable=SC2053 # $containerd_version_pattern is a glob on purpose: the package revision differs per distribution
 if [[ $containerd_installed != $containerd_version_pattern ]]; then
   log "/etc/containerd/config.toml left for the upgrade: containerd $containerd_installed is installed, $containerd_version_pattern wanted"
