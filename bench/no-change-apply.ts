@@ -120,9 +120,9 @@ export function noChangeApplyTable(results: ReadonlyMap<string, Sample>, sizes: 
     ...sweepTable({ sizes, tools: tools.map((name) => ({ name })), get: (tool, n, rttMs) => results.get(`${tool}|${n}|${rttMs}`), floor }),
     `| herd's start-up alone (\`herd --help\`: Node.js loading the CLI's bundle) | ${columns.map((c) => (c.rttMs === 0 && results.get(`startup|${c.n}`) ? formatSeconds(results.get(`startup|${c.n}`)!) : '')).join(' | ')} |`,
     '',
-    `Floor: the longer of N handshakes' CPU time over the cores (as in section 1) and ${HANDSHAKE_MIN_ROUND_TRIPS + EXEC_MIN_ROUND_TRIPS} round trips ` +
+    `Floor: the longer of N handshakes' CPU time over the cores (${h ? 'as in section 1' : 'not measured: section 1 did not run, so the floor at 0 ms is 0 and has no ratio'}) and ${HANDSHAKE_MIN_ROUND_TRIPS + EXEC_MIN_ROUND_TRIPS} round trips ` +
       "(the least handshake, then one command: what reading a host's facts needs at least). herd's figure includes its start-up, which its peers' do not have " +
-      "to the same degree (ssh and Ansible start in tens and hundreds of milliseconds); a no-change apply is one exchange per host (section 6).",
+      "to the same degree (ssh and Ansible start in tens and hundreds of milliseconds); a no-change apply is one exchange per host (section 8).",
     '',
     ...roundTripsSeen(tools, sizes, (tool, n, rttMs) => results.get(`${tool}|${n}|${rttMs}`)),
   ];

@@ -1,4 +1,4 @@
-// 6. Round trips per host and phase, as herd's connections counted them in
+// 8. Round trips per host and phase, as herd's connections counted them in
 // runs of this benchmark (round-trips.json in each run's log directory), beside
 // the least each phase needs over SSH.
 import { readFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ const least = (phase: string): string => LEAST.find(([re]) => re.test(phase))?.[
 
 export function roundTripTable(scenarios: readonly RoundTripScenario[]): string[] {
   const lines = [
-    '## 6. Round trips per host, one after another, per phase',
+    '## 8. Round trips per host, one after another, per phase',
     '',
     "As herd's SSH layer counts them (scripts/ssh/round-trips.ts: the handshake's requests, 2 per exec, 3 when the exec carries stdin, which ssh2 sends only once the exec request is answered), " +
       'in runs of this benchmark (`herd apply --stats` prints the same table). Each costs the network\'s round-trip time once; the least column is what any SSH client needs ' +

@@ -1,6 +1,7 @@
 // Every benchmark of issues 8 and 17 in one run, side by side on the same
 // machine, each figure repeated; writes bench/results/<YYYY-MM-DD>.md and
-// prints it. Needs root (the lab). Benchmarks report; they never fail on a time.
+// prints it (a run with --only keeps the sections other runs wrote there that
+// day). Needs root (the lab). Benchmarks report; they never fail on a time.
 //
 //   npm run bench                 # the full run
 //   npm run bench -- --quick      # fewer runs, smaller N: for trying it out
@@ -21,6 +22,7 @@ import { bgpBenchmark } from './bgp.ts';
 import { startLabCluster, type LabCluster } from './lib/lab-cluster.ts';
 import { herdApplyRun } from './lib/herd-cli.ts';
 import { describeMachine } from './lib/machine.ts';
+import { mergeRuns, readRuns, renderReport, type ReportRun } from './lib/report-file.ts';
 import type { Sample } from './lib/stats.ts';
 
 const BENCHMARKS = ['fan-out', 'scale-out', 'no-change', 'synth', 'validate', 'preflight', 'bgp'] as const;
@@ -49,6 +51,7 @@ async function section(title: string, fn: () => Promise<string[]> | string[]): P
     const lines = await fn();
     if (lines.length > 0) sections.push(lines);
   } catch (err) {
+    log(`${title} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     sections.push([`## ${title}`, '', `Failed: ${err instanceof Error ? err.message : String(err)}`.replaceAll('\n', '\n    '), '']);
   }
 }
@@ -153,22 +156,16 @@ if (wanted('bgp')) {
 if (scenarios.length > 0) await section('8. Round trips', () => roundTripTable(scenarios));
 
 const date = new Date().toISOString().slice(0, 10);
-const order = (lines: string[]): string => /^## (\d[a-z]?)/.exec(lines[0] ?? '')?.[1] ?? '9';
-const report = [
-  `# herd benchmarks, ${date}`,
-  '',
-  `\`npm run bench${quick ? ' -- --quick' : ''}\`: every figure below was taken in this one run, ${config.runs} runs each (${config.sweepRuns} at each round-trip time), ` +
-    `in ${((Date.now() - started) / 60000).toFixed(1)} minutes. Absolute times on a shared 2-core machine are noisy; the ratios are the result.`,
-  '',
-  'Machine:',
-  '',
-  ...describeMachine(),
-  '',
-  ...sections.sort((a, b) => order(a).localeCompare(order(b))).flat(),
-].join('\n');
 const dir = join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${date}${quick ? '-quick' : ''}.md`);
+const command = `\`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\``;
+const run: ReportRun = {
+  summary: `${command}: ${config.runs} runs each (${config.sweepRuns} at each round-trip time), in ${((Date.now() - started) / 60000).toFixed(1)} minutes, finished ${new Date().toISOString().slice(11, 16)} UTC`,
+  sections,
+};
+// A run of some benchmarks (--only) leaves the day's other sections in place; a full run replaces the file.
+const report = renderReport({ title: `# herd benchmarks, ${date}`, runs: mergeRuns(readRuns(file), run, values.only !== undefined), machine: describeMachine() });
 writeFileSync(file, report);
 process.stdout.write(`${report}\n`);
 log(`written to ${file}`);

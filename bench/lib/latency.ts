@@ -55,7 +55,10 @@ export function sweepTable(options: {
     ...options.tools.map((tool) => {
       const cell = (c: { n: number; rttMs: number }): string => {
         const s = options.get(tool.name, c.n, c.rttMs);
-        return s ? `${formatSeconds(s)} = **${(s.median / options.floor(c.n, c.rttMs)).toFixed(2)}×**` : `not run${tool.missing ? `: ${tool.missing}` : ''}`;
+        if (!s) return `not run${tool.missing ? `: ${tool.missing}` : ''}`;
+        // A floor of 0 (no handshake CPU measured, no round-trip time) gives no ratio.
+        const floor = options.floor(c.n, c.rttMs);
+        return floor > 0 ? `${formatSeconds(s)} = **${(s.median / floor).toFixed(2)}×**` : formatSeconds(s);
       };
       return `| ${tool.name} | ${columns.map(cell).join(' | ')} |`;
     }),
