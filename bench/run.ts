@@ -161,7 +161,7 @@ mkdirSync(dir, { recursive: true });
 const file = join(dir, `${date}${quick ? '-quick' : ''}.md`);
 const command = `\`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\``;
 const run: ReportRun = {
-  summary: `${command}: ${config.runs} runs each (${config.sweepRuns} at each round-trip time), in ${((Date.now() - started) / 60000).toFixed(1)} minutes, finished ${new Date().toISOString().slice(11, 16)} UTC`,
+  summary: `${command}: ${config.runs} runs each${wanted('fan-out') || wanted('no-change') ? ` (${config.sweepRuns} at each round-trip time)` : ''}, in ${((Date.now() - started) / 60000).toFixed(1)} minutes, finished ${new Date().toISOString().slice(11, 16)} UTC`,
   sections,
 };
 // A run of some benchmarks (--only) leaves the day's other sections in place; a full run replaces the file.
