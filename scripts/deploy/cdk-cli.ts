@@ -45,7 +45,7 @@ export function chooseCdkCli(name: CdkCliName, env: NodeJS.ProcessEnv = process.
   const runs = (cli: CdkCliName): boolean => nodeAtLeast(CDK_CLIS[cli].minNode, nodeVersion);
   const { package: pkg, minNode } = CDK_CLIS[name];
   if (!runs(name)) {
-    throw new RefusedError(`${pkg} needs Node.js ${minNode.join('.')} or later; this is Node.js ${nodeVersion.replace(/^v/, '')}. Use herd deploy's default (Terraform itself) or --cli ${name === 'cdktn' ? 'cdktf' : 'cdktn'}, or a newer Node.js.`);
+    throw new RefusedError(`${pkg} needs Node.js ${minNode.join('.')} or later; this is Node.js ${nodeVersion.replace(/^v/, '')}. Use --cli terraform (the default) or --cli ${name === 'cdktn' ? 'cdktf' : 'cdktn'}, or a newer Node.js.`);
   }
   const path = installed(name, env);
   if (path === undefined) throw new RefusedError(`${name} is not installed: run \`npm install --save-dev --save-exact ${pkg}\` in ${PROJECT_DIR}`);

@@ -15,7 +15,7 @@ describe('chooseCdkCli', () => {
 
   it('refuses cdktn on a Node.js it does not run on, naming the way out, before anything runs', () => {
     expect(() => chooseCdkCli('cdktn', env, 'v20.20.2')).toThrow(
-      'cdktn-cli@0.24.0 needs Node.js 22.19 or later; this is Node.js 20.20.2. Use herd deploy's default (Terraform itself) or --cli cdktf, or a newer Node.js.\nNothing was changed.',
+      'cdktn-cli@0.24.0 needs Node.js 22.19 or later; this is Node.js 20.20.2. Use --cli terraform (the default) or --cli cdktf, or a newer Node.js.\nNothing was changed.',
     );
   });
 
