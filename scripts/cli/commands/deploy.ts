@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { DEFAULT_ENVIRONMENTS_DIR } from '../../../stacks/environment/load.ts';
 import { RefusedError } from '../../provisioner/refused.ts';
 import { CDK_CLIS } from '../../deploy/cdk-cli.ts';
-import { deploy, type DeployRunner } from '../../deploy/deploy.ts';
+import type { DeployRunner } from '../../deploy/deploy.ts';
 import { environmentsDir } from '../environments.ts';
 
 export function deployCommand(): Command {
@@ -23,6 +23,7 @@ export function deployCommand(): Command {
     .action(async (name: string, opts: { autoApprove?: boolean; cli?: DeployRunner }, command: Command) => {
       // The reconcile step runs `herd apply <env>` on the default folder: a deploy from another would provision something else.
       if (environmentsDir(command) !== DEFAULT_ENVIRONMENTS_DIR) throw new RefusedError(`herd deploy works on ${DEFAULT_ENVIRONMENTS_DIR} only, where the stack's provisioner reads the environment`);
+      const { deploy } = await import('../../deploy/deploy.ts');
       process.exitCode = await deploy({ env: name, cli: opts.cli, autoApprove: opts.autoApprove === true });
     });
 }
