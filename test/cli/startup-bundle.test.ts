@@ -7,8 +7,8 @@ import { compiledEntry } from '../../bin/compiled.mjs';
 
 // herd's CLI starts from a bundle split where commands load modules lazily, so
 // that a command does not load libraries only others use: the CDK library,
-// the vSphere provider's bindings, Graphviz and the vCenter client are for
-// deploy/synth/roll, diagram and preflight.
+// the vSphere provider's bindings, Graphviz, the vCenter client and the
+// PostgreSQL driver are for deploy/synth/roll, diagram, preflight and pg state.
 
 /** The packages a bundle file imports when it loads, following its static imports of other chunks. */
 function staticPackages(file: string, seen = new Set<string>()): Set<string> {
@@ -26,11 +26,11 @@ function staticPackages(file: string, seen = new Set<string>()): Set<string> {
 }
 
 describe("herd's start-up bundle", () => {
-  it('loads neither the CDK library nor Graphviz nor the vCenter client until a command needs them', async () => {
+  it('loads neither the CDK library nor Graphviz nor the vCenter client nor the PostgreSQL driver until a command needs them', async () => {
     const main = fileURLToPath((await compiledEntry('scripts/cli/main.ts')) as string);
     const loaded = staticPackages(main);
     expect(loaded).toContain('commander');
     expect(loaded).toContain('zod');
-    for (const lazy of ['cdktn', '@cdktf/provider-vsphere', '@hpcc-js/wasm-graphviz', 'fast-xml-parser']) expect(loaded, lazy).not.toContain(lazy);
+    for (const lazy of ['cdktn', '@cdktf/provider-vsphere', '@hpcc-js/wasm-graphviz', 'fast-xml-parser', 'pg']) expect(loaded, lazy).not.toContain(lazy);
   });
 });
