@@ -2,7 +2,10 @@
 // as it loads (tsx) costs a second or more on every start, which every herd
 // command, deploy and test pays; so the first run after the sources changed
 // bundles the entry point with esbuild (the compiler tsx itself uses) into
-// .herd/cache/, and later runs load that one file. The cache is keyed by the
+// .herd/cache/, and later runs load that bundle. It is split where the code
+// imports a module lazily (the commands that synthesize, draw or talk to
+// vCenter), so that a command loads the libraries it uses and not those of the
+// others (the CDK library alone takes ~0.6 s to load). The cache is keyed by the
 // sources' paths, sizes and times, Node.js's and esbuild's versions: any edit
 // makes a new bundle, and only the newest is kept.
 import { createHash } from 'node:crypto';
@@ -13,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 const ROOT = resolve(import.meta.dirname, '..');
 const SOURCES = ['scripts', 'stacks', 'templates'];
 const CACHE = join(ROOT, '.herd', 'cache');
+const STALE_MS = 60 * 60 * 1000;
 
 function sourceFiles(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -55,16 +59,19 @@ const sourcePaths = {
  */
 export async function compiledEntry(entry) {
   const name = entry.replace(/\.ts$/, '').replaceAll('/', '-');
-  let out;
   try {
-    out = join(CACHE, `${name}-${sourcesKey(entry)}.mjs`);
-    if (existsSync(out)) return pathToFileURL(out).href;
+    const dir = join(CACHE, `${name}-${sourcesKey(entry)}`);
+    const main = join(dir, 'main.mjs');
+    if (existsSync(main)) return pathToFileURL(main).href;
     const { build } = await import('esbuild');
     mkdirSync(CACHE, { recursive: true, mode: 0o700 });
-    const temp = `${out}.${process.pid}.tmp`;
+    const temp = `${dir}.${process.pid}.tmp`;
     await build({
-      entryPoints: [join(ROOT, entry)],
-      outfile: temp,
+      entryPoints: { main: join(ROOT, entry) },
+      outdir: temp,
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      outExtension: { '.js': '.mjs' },
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -74,10 +81,19 @@ export async function compiledEntry(entry) {
       logLevel: 'silent',
       plugins: [sourcePaths],
     });
-    // Concurrent first runs each build; the last rename wins, and all bundles are the same.
-    renameSync(temp, out);
-    for (const old of readdirSync(CACHE)) if (old.startsWith(`${name}-`) && join(CACHE, old) !== out && !old.endsWith('.tmp')) rmSync(join(CACHE, old), { force: true });
-    return pathToFileURL(out).href;
+    try {
+      renameSync(temp, dir);
+    } catch (err) {
+      // A concurrent first run renamed its bundle first: the same bundle, keep it.
+      rmSync(temp, { recursive: true, force: true });
+      if (!existsSync(main)) throw err;
+    }
+    // Older bundles go once no run can still be loading chunks from them (an hour after they were built).
+    for (const old of readdirSync(CACHE)) {
+      const path = join(CACHE, old);
+      if (old.startsWith(`${name}-`) && path !== dir && Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { recursive: true, force: true });
+    }
+    return pathToFileURL(main).href;
   } catch {
     return undefined;
   }

@@ -38,16 +38,14 @@ function nodeAtLeast([major, minor]: readonly [number, number], version: string)
 }
 
 /**
- * The CLI to deploy with: the one asked for, or CDK Terrain's where it is
- * installed and this Node.js runs it, else cdktf's. Refused before anything
- * runs when the chosen one is missing or cannot run on this Node.js.
+ * The CDK CLI to deploy with, as asked for: refused before anything runs when
+ * it is missing or cannot run on this Node.js.
  */
-export function chooseCdkCli(wanted: CdkCliName | undefined, env: NodeJS.ProcessEnv = process.env, nodeVersion: string = process.version): CdkCli {
-  const runs = (name: CdkCliName): boolean => nodeAtLeast(CDK_CLIS[name].minNode, nodeVersion);
-  const name: CdkCliName = wanted ?? (installed('cdktn', env) !== undefined && runs('cdktn') ? 'cdktn' : 'cdktf');
+export function chooseCdkCli(name: CdkCliName, env: NodeJS.ProcessEnv = process.env, nodeVersion: string = process.version): CdkCli {
+  const runs = (cli: CdkCliName): boolean => nodeAtLeast(CDK_CLIS[cli].minNode, nodeVersion);
   const { package: pkg, minNode } = CDK_CLIS[name];
   if (!runs(name)) {
-    throw new RefusedError(`${pkg} needs Node.js ${minNode.join('.')} or later; this is Node.js ${nodeVersion.replace(/^v/, '')}. Use --cli ${name === 'cdktn' ? 'cdktf' : 'cdktn'}, or a newer Node.js.`);
+    throw new RefusedError(`${pkg} needs Node.js ${minNode.join('.')} or later; this is Node.js ${nodeVersion.replace(/^v/, '')}. Use --cli terraform (the default) or --cli ${name === 'cdktn' ? 'cdktf' : 'cdktn'}, or a newer Node.js.`);
   }
   const path = installed(name, env);
   if (path === undefined) throw new RefusedError(`${name} is not installed: run \`npm install --save-dev --save-exact ${pkg}\` in ${PROJECT_DIR}`);

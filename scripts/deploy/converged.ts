@@ -134,7 +134,10 @@ export function unfinishedWork(stack: Json, state: Json): Unfinished[] {
 
 export interface UnfinishedReport {
   readonly env: string;
-  readonly cli: string;
+  /** How the deploy ended, in words: "cdktf deploy lab exited 0", "terraform apply lab was stopped by SIGKILL". */
+  readonly ended: string;
+  /** The CDK CLI command that reported success although Terraform stopped part-way, if that is what happened. */
+  readonly reportsSuccess?: string | undefined;
   readonly problems: readonly Unfinished[];
   /** The command that finishes the work. */
   readonly rerun: string;
@@ -142,15 +145,17 @@ export interface UnfinishedReport {
   readonly tainted: boolean;
 }
 
-/** The operator's message for a deploy whose CLI said 0 but whose state says otherwise. */
+/** The operator's message for a deploy whose state says it did not finish. */
 export function unfinishedMessage(report: UnfinishedReport): string {
-  const { env, cli, problems, rerun, tainted } = report;
+  const { env, ended, reportsSuccess, problems, rerun, tainted } = report;
   const provisioner = problems.some((p) => p.address === RECONCILE || p.address === RECONCILED) ? `; \`herd apply ${env}\` did not finish` : '';
   const interrupted = problems.some((p) => p.kind === 'interrupted');
   return [
-    `${cli} deploy ${env} exited 0, but the deploy did not finish${provisioner}. Terraform's state of ${env} does not match the configuration it applied:`,
+    `${ended}${reportsSuccess === undefined ? ':' : ', but'} the deploy did not finish${provisioner}. Terraform's state of ${env} does not match the configuration it applied:`,
     ...problems.map((p) => `  ${p.address}: ${p.problem}`),
-    `Terraform stopped part-way (killed, or out of memory), which ${cli} reports as success. A lock of a local or pg state went with`,
+    reportsSuccess === undefined
+      ? 'Terraform stopped part-way (killed, or out of memory). A lock of a local or pg state went with'
+      : `Terraform stopped part-way (killed, or out of memory), which ${reportsSuccess} reports as success. A lock of a local or pg state went with`,
     `the process; an s3 or http state lock, and herd's apply lock, may be left (\`npx herd locks ${env}\` names their holders; herd takes`,
     `over its own lock from a dead process).`,
     ...(interrupted && tainted ? [`herd marked ${RECONCILE} tainted, so that the next deploy runs \`herd apply ${env}\` again.`] : []),

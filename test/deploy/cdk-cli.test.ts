@@ -9,13 +9,13 @@ import { PROJECT_DIR } from '../../stacks/project.ts';
 describe('chooseCdkCli', () => {
   const env = { PATH: '/nonexistent' };
 
-  it('takes the project’s cdktf where cdktn is not installed', () => {
-    expect(chooseCdkCli(undefined, env, 'v20.20.2')).toEqual({ name: 'cdktf', path: join(PROJECT_DIR, 'node_modules', '.bin', 'cdktf') });
+  it('takes the project’s cdktf', () => {
+    expect(chooseCdkCli('cdktf', env, 'v20.20.2')).toEqual({ name: 'cdktf', path: join(PROJECT_DIR, 'node_modules', '.bin', 'cdktf') });
   });
 
   it('refuses cdktn on a Node.js it does not run on, naming the way out, before anything runs', () => {
     expect(() => chooseCdkCli('cdktn', env, 'v20.20.2')).toThrow(
-      'cdktn-cli@0.24.0 needs Node.js 22.19 or later; this is Node.js 20.20.2. Use --cli cdktf, or a newer Node.js.\nNothing was changed.',
+      'cdktn-cli@0.24.0 needs Node.js 22.19 or later; this is Node.js 20.20.2. Use --cli terraform (the default) or --cli cdktf, or a newer Node.js.\nNothing was changed.',
     );
   });
 
@@ -24,12 +24,10 @@ describe('chooseCdkCli', () => {
     expect(() => chooseCdkCli('cdktn', { PATH: bin }, 'v22.19.0')).toThrow(`cdktn is not installed: run \`npm install --save-dev --save-exact cdktn-cli@0.24.0\` in ${PROJECT_DIR}`);
   });
 
-  it('takes cdktn from PATH when asked, and by default where this Node.js runs it', () => {
+  it('takes cdktn from PATH', () => {
     const bin = mkdtempSync(join(tmpdir(), 'herd-cli-bin-'));
     writeFileSync(join(bin, 'cdktn'), '', { mode: 0o755 });
     expect(chooseCdkCli('cdktn', { PATH: bin }, 'v22.19.0')).toEqual({ name: 'cdktn', path: join(bin, 'cdktn') });
-    expect(chooseCdkCli(undefined, { PATH: bin }, 'v24.1.0').name).toBe('cdktn');
-    expect(chooseCdkCli(undefined, { PATH: bin }, 'v22.18.0').name).toBe('cdktf');
   });
 });
 

@@ -66,11 +66,11 @@ describe('unfinishedWork', () => {
 describe('unfinishedMessage', () => {
   it('says what did not finish, what may be left behind, and what to run', () => {
     const problems = unfinishedWork(stack, state(hooks(...NODES), reconcile(), teardown));
-    const text = unfinishedMessage({ env: 'lab', cli: 'cdktf', problems, rerun: 'npx herd deploy lab', tainted: true });
+    const text = unfinishedMessage({ env: 'lab', ended: 'cdktf deploy lab exited 0', reportsSuccess: 'cdktf deploy', problems, rerun: 'npx herd deploy lab', tainted: true });
     expect(text.split('\n')).toEqual([
       "cdktf deploy lab exited 0, but the deploy did not finish; `herd apply lab` did not finish. Terraform's state of lab does not match the configuration it applied:",
       '  terraform_data.reconcile: recorded as created, but its provisioner did not finish (Terraform saves a resource before running its provisioner)',
-      'Terraform stopped part-way (killed, or out of memory), which cdktf reports as success. A lock of a local or pg state went with',
+      'Terraform stopped part-way (killed, or out of memory), which cdktf deploy reports as success. A lock of a local or pg state went with',
       "the process; an s3 or http state lock, and herd's apply lock, may be left (`npx herd locks lab` names their holders; herd takes",
       'over its own lock from a dead process).',
       'herd marked terraform_data.reconcile tainted, so that the next deploy runs `herd apply lab` again.',
@@ -78,9 +78,16 @@ describe('unfinishedMessage', () => {
     ]);
   });
 
+  it('says how Terraform ended when it was killed under herd deploy itself', () => {
+    const problems = unfinishedWork(stack, state(hooks(...NODES), reconcile(), teardown));
+    const [first, , third] = unfinishedMessage({ env: 'lab', ended: 'terraform apply lab was stopped by SIGKILL', problems, rerun: 'npx herd deploy lab', tainted: true }).split('\n');
+    expect(first).toBe("terraform apply lab was stopped by SIGKILL: the deploy did not finish; `herd apply lab` did not finish. Terraform's state of lab does not match the configuration it applied:");
+    expect(third).toBe('Terraform stopped part-way (killed, or out of memory). A lock of a local or pg state went with');
+  });
+
   it('tells how to taint the reconcile by hand when herd could not', () => {
     const problems = unfinishedWork(stack, state(hooks(...NODES), reconcile(), teardown));
-    expect(unfinishedMessage({ env: 'lab', cli: 'cdktn', problems, rerun: 'npx herd deploy lab', tainted: false })).toContain(
+    expect(unfinishedMessage({ env: 'lab', ended: 'cdktn deploy lab exited 0', reportsSuccess: 'cdktn deploy', problems, rerun: 'npx herd deploy lab', tainted: false })).toContain(
       'The next plan would see nothing to do: run `terraform taint terraform_data.reconcile` in cdktf.out/stacks/lab first, or `npx herd apply lab`.',
     );
   });

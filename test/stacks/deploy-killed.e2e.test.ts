@@ -100,7 +100,7 @@ describe('a deploy whose terraform is SIGKILLed during the reconcile step', () =
   it('npx herd deploy exits 1 and says what did not finish', async () => {
     const r = await deployKilledDuringReconcile('node', ['bin/herd.mjs', 'deploy', ENV, '--auto-approve']);
     expect(r.status, r.out).toBe(1);
-    expect(r.out).toContain(`herd: cdktf deploy ${ENV} exited 0, but the deploy did not finish; \`herd apply ${ENV}\` did not finish.`);
+    expect(r.out).toContain(`herd: terraform apply ${ENV} was stopped by SIGKILL: the deploy did not finish; \`herd apply ${ENV}\` did not finish.`);
     expect(r.out).toContain(`Run \`npx herd deploy ${ENV} --auto-approve\` again: it finishes the work.`);
     expect(recordedAddresses()).not.toContain('terraform_data.reconciled');
     // Whether Terraform had saved the reconcile resource before the kill depends on when it last wrote its state.

@@ -4,7 +4,6 @@ import { loadEnvironmentByName } from '../../../stacks/environment/load.ts';
 import { computeCluster } from '../../../stacks/topology/topology.ts';
 import { networkModel } from '../../diagram/model.ts';
 import { DEFAULT_GROUP_ABOVE, toDot } from '../../diagram/dot.ts';
-import { dotToSvg } from '../../diagram/svg.ts';
 import { environmentsDir } from '../environments.ts';
 
 function count(value: string): number {
@@ -24,7 +23,8 @@ export function diagramCommand(): Command {
     .option('--group-above <n>', 'draw a pool with more nodes than this in one rack as one box with its address range', count, DEFAULT_GROUP_ABOVE)
     .action(async (name: string, opts: { format: 'svg' | 'dot'; out?: string; groupAbove: number }, command: Command) => {
       const dot = toDot(networkModel(computeCluster(loadEnvironmentByName(name, environmentsDir(command)))), { groupAbove: opts.groupAbove });
-      const text = opts.format === 'dot' ? dot : await dotToSvg(dot);
+      // Graphviz (WebAssembly) is loaded for an SVG only.
+      const text = opts.format === 'dot' ? dot : await (await import('../../diagram/svg.ts')).dotToSvg(dot);
       if (opts.out === undefined) process.stdout.write(text);
       else writeFileSync(opts.out, text);
     });

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { roll } from '../../provisioner/roll/roll.ts';
 import { rollOptions, withReplaceOptions } from './roll.ts';
 
 export function nodeReplaceCommand(): Command {
@@ -11,6 +10,7 @@ export function nodeReplaceCommand(): Command {
     .argument('<env>', 'environment name')
     .argument('<node>', 'node name, e.g. prod-general-a-3');
   return withReplaceOptions(command).action(async (envName: string, node: string, flags: Parameters<typeof rollOptions>[2], self: Command) => {
+    const { roll } = await import('../../provisioner/roll/roll.ts');
     await roll(rollOptions(envName, self, flags, { operation: 'node replace', scope: { pools: [], nodes: [node] }, all: true }));
   });
 }

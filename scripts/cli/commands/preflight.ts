@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { loadEnvironmentByName } from '../../../stacks/environment/load.ts';
 import { ConfigError, formatIssue } from '../../../stacks/environment/errors.ts';
-import { preflight } from '../../vsphere/preflight.ts';
 import { capacityTable, stepsTable } from '../../vsphere/report.ts';
 import { environmentsDir } from '../environments.ts';
 import { NothingChangedError } from '../../provisioner/refused.ts';
@@ -23,6 +22,7 @@ export function preflightCommand(): Command {
         process.stdout.write(`${env.name}: static hosts, no vSphere to check\n`);
         return;
       }
+      const { preflight } = await import('../../vsphere/preflight.ts');
       const report = await preflight(env).catch((err: unknown) => {
         const code = (err as { cause?: { code?: string }; code?: string }).cause?.code ?? (err as { code?: string }).code;
         if (code === undefined || !UNREACHABLE.has(code)) throw err;

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadEnvironmentByName } from '../../../stacks/environment/load.ts';
-import { roll, type RollOptions } from '../../provisioner/roll/roll.ts';
+import type { RollOptions } from '../../provisioner/roll/roll.ts';
 import { environmentsDir } from '../environments.ts';
 import { printWarnings } from '../warnings.ts';
 
@@ -69,6 +69,8 @@ export function rollCommand(): Command {
       "vSphere: before a pool's first node leaves, add as many temporary workers as one batch takes away (at the top of the pool's address block), and remove them once the pool is rolled, so that the pool never serves with fewer nodes than its count",
     );
   return withReplaceOptions(command).action(async (envName: string, flags: ReplaceFlags & { pool?: string[]; all?: boolean; surge?: boolean }, self: Command) => {
+    // Loaded here: a roll synthesizes the stack, and the CDK library is for the commands that do (bin/compiled.mjs).
+    const { roll } = await import('../../provisioner/roll/roll.ts');
     await roll({ ...rollOptions(envName, self, flags, { operation: 'roll', scope: { pools: flags.pool ?? [], nodes: [] }, all: flags.all === true }), surge: flags.surge === true });
   });
 }

@@ -1,11 +1,10 @@
 import { hostname, userInfo } from 'node:os';
-import pg from 'pg';
 import type { Environment } from '../../../stacks/environment/load.ts';
 import { pgSchemaName } from '../../../stacks/state-location.ts';
 import { fileLockHolder } from './file-lock.ts';
 import { describeHolder } from './holder.ts';
 import { lockFile, pgConnStr } from './environment-lock.ts';
-import { herdLockHolder, pgConnectionConfig, terraformStateLockHolder } from './pg-lock.ts';
+import { herdLockHolder, pgClient, pgConnectionConfig, terraformStateLockHolder } from './pg-lock.ts';
 
 /**
  * Who holds an environment's locks right now, one line each: what an operator
@@ -17,7 +16,7 @@ export async function describeLocks(env: Environment): Promise<string[]> {
   const held = (who: string | undefined): string => (who === undefined ? 'free' : `held by ${who}`);
   if (state.type === 'pg') {
     const schema = pgSchemaName(env.name, state);
-    const client = new pg.Client(pgConnectionConfig(pgConnStr(env), `herd locks ${env.name} ${userInfo().username}@${hostname()} pid ${process.pid}`.slice(0, 63)));
+    const client = await pgClient(pgConnectionConfig(pgConnStr(env), `herd locks ${env.name} ${userInfo().username}@${hostname()} pid ${process.pid}`.slice(0, 63)));
     await client.connect();
     try {
       return [

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { parse, toClientConfig } from 'pg-connection-string';
 import { LockHeldError, describeHolder, me, type HeldLock, type LockedOperation } from './holder.ts';
 
@@ -61,12 +61,18 @@ export interface PgLockOptions {
   readonly onLost: (message: string) => void;
 }
 
+/** A PostgreSQL client; pg is loaded only by runs whose state is in PostgreSQL. */
+export async function pgClient(config: pg.ClientConfig): Promise<pg.Client> {
+  const { default: driver } = await import('pg');
+  return new driver.Client(config);
+}
+
 const APPLICATION = /^herd (?<operation>apply|reset|node remove|node replace|roll) \S+ (?<user>[^@\s]+)@(?<host>\S+) pid (?<pid>\d+)$/;
 
 export async function acquirePgLock(options: PgLockOptions): Promise<HeldLock> {
   const self = me(options.operation);
   // PostgreSQL keeps 63 bytes of application_name; this one names the holder for a refused run.
-  const client = new pg.Client(pgConnectionConfig(options.connStr, `herd ${options.operation} ${options.env} ${self.user}@${self.host} pid ${self.pid}`.slice(0, 63)));
+  const client = await pgClient(pgConnectionConfig(options.connStr, `herd ${options.operation} ${options.env} ${self.user}@${self.host} pid ${self.pid}`.slice(0, 63)));
   let released = false;
   // pg reports a lost connection more than once; the operator hears of it once. A lost session has dropped its lock.
   client.on('error', (err) => {
