@@ -30,7 +30,7 @@ export function noChangeBenchmark(cluster: LabCluster, runs: number): string[] {
   const rows: [string, Sample][] = [
     [`\`terraform apply\` in cdktf.out/stacks/${cluster.env} (Terraform's own no-op)`, tf],
     [`\`npx cdktf deploy ${cluster.env} --auto-approve\` (synthesis + the same Terraform no-op)`, sample(times.cdktf)],
-    [`\`npx herd deploy ${cluster.env} --auto-approve\` (the README's path: synthesis in-process, cdktf deploy --skip-synth, the state check)`, sample(times.herdDeploy)],
+    [`\`npx herd deploy ${cluster.env} --auto-approve\` (the README's path: synthesis in-process, then `terraform apply` itself)`, sample(times.herdDeploy)],
     [`\`herd apply ${cluster.env}\` (connect to every host, check every step, change nothing)`, sample(times.herd)],
   ];
   return [
@@ -43,7 +43,7 @@ export function noChangeBenchmark(cluster: LabCluster, runs: number): string[] {
     ...rows.map(([name, s]) => `| ${name} | ${formatSeconds(s)} | **${(s.median / tf.median).toFixed(2)}×** | ${(s.median - tf.median).toFixed(2)} s |`),
     '',
     'A converged stack plans no change, so `terraform apply` does not run the reconcile resource (`herd apply`): ' +
-      '`cdktf deploy` adds only synthesis and the cdktf CLI; `herd deploy` synthesizes in its own process and reads the state once more. `herd apply` is what runs when something did change, ' +
+      '`cdktf deploy` adds synthesis, the cdktf CLI and a `terraform init`; `herd deploy` adds Node.js loading herd and the CDK library, synthesis and one state read (an unfinished reconcile from an earlier run). `herd apply` is what runs when something did change, ' +
       'or what an operator runs to check that the hosts still match.',
     '',
   ];
