@@ -148,7 +148,7 @@ read_installed_versions() {
   local package version
   # shellcheck disable=SC2016 # ${Package} and ${Version} are dpkg-query's field names, not shell expansions
   while read -r package version; do
-    [[ -n $version ]] && installed_versions[$package]=$version
+    if [[ -n $version ]]; then installed_versions[$package]=$version; fi
   done < <(dpkg-query -W -f='${Package} ${Version}\n' "$containerd_package" kubelet kubeadm kubectl 2>/dev/null || true)
 }
 read_installed_versions
