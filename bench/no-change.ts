@@ -30,7 +30,7 @@ export function noChangeBenchmark(cluster: LabCluster, runs: number): string[] {
   const rows: [string, Sample][] = [
     [`\`terraform apply\` in cdktf.out/stacks/${cluster.env} (Terraform's own no-op)`, tf],
     [`\`npx cdktf deploy ${cluster.env} --auto-approve\` (synthesis + the same Terraform no-op)`, sample(times.cdktf)],
-    [`\`npx herd deploy ${cluster.env} --auto-approve\` (the README's path: synthesis in-process, then `terraform apply` itself)`, sample(times.herdDeploy)],
+    [`\`npx herd deploy ${cluster.env} --auto-approve\` (the README's path: synthesis in-process, then \`terraform apply\` itself)`, sample(times.herdDeploy)],
     [`\`herd apply ${cluster.env}\` (connect to every host, check every step, change nothing)`, sample(times.herd)],
   ];
   return [

@@ -42,9 +42,8 @@ function nodeAtLeast([major, minor]: readonly [number, number], version: string)
  * it is missing or cannot run on this Node.js.
  */
 export function chooseCdkCli(name: CdkCliName, env: NodeJS.ProcessEnv = process.env, nodeVersion: string = process.version): CdkCli {
-  const runs = (cli: CdkCliName): boolean => nodeAtLeast(CDK_CLIS[cli].minNode, nodeVersion);
   const { package: pkg, minNode } = CDK_CLIS[name];
-  if (!runs(name)) {
+  if (!nodeAtLeast(minNode, nodeVersion)) {
     throw new RefusedError(`${pkg} needs Node.js ${minNode.join('.')} or later; this is Node.js ${nodeVersion.replace(/^v/, '')}. Use --cli terraform (the default) or --cli ${name === 'cdktn' ? 'cdktf' : 'cdktn'}, or a newer Node.js.`);
   }
   const path = installed(name, env);

@@ -85,10 +85,8 @@ function ensureInitialized(stackDir: string, env: NodeJS.ProcessEnv): void {
   const wanted = createHash('sha256').update(JSON.stringify(stack.terraform ?? {})).digest('hex');
   const record = join(stackDir, INIT_RECORD);
   if (existsSync(record) && readFileSync(record, 'utf8').trim() === wanted) return;
-  const r = spawnSync('terraform', ['init', '-input=false', '-no-color'], { cwd: stackDir, env, encoding: 'utf8', maxBuffer: 1024 * 2 ** 20 });
-  if (r.error !== undefined || r.status !== 0) {
-    throw new Error(`terraform init in ${stackDir} failed${r.status === null ? '' : ` (exit ${r.status})`}:\n${(r.error?.message ?? `${r.stdout}${r.stderr}`).trim()}`);
-  }
+  const r = terraform(['init', '-input=false', '-no-color'], stackDir, env);
+  if (!r.ok) throw new Error(`terraform init in ${stackDir} failed:\n${r.stdout}${r.error}`.trim());
   writeFileSync(record, `${wanted}\n`);
 }
 

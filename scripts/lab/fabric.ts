@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { contains, isReservedInNetwork, isValidIpv4, isValidIpv4Cidr, parseNetwork } from '../../stacks/environment/net.ts';
-import type { IsolatedNetwork } from './network.ts';
+import { ip, type IsolatedNetwork } from './network.ts';
 
 /**
  * A lab's fabric: the node network of an environment, built from network
@@ -51,10 +50,6 @@ export function checkFabricAddress(spec: FabricSpec, who: string, address: strin
   if (!isValidIpv4(address) || !contains(net, address) || isReservedInNetwork(net, address)) {
     throw new Error(`lab ${who}: address "${address}" is not a host address of the fabric ${spec.cidr}`);
   }
-}
-
-function ip(args: readonly string[]): string {
-  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 function shortHash(text: string): string {

@@ -24,8 +24,9 @@ export function isolatedNetworkOf(paths: LabPaths): IsolatedNetwork {
   return { name, file: `/run/netns/${name}` };
 }
 
-function ip(args: readonly string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+/** `ip` with these arguments, its output returned; a failure throws with ip's own message. */
+export function ip(args: readonly string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export function networkExists(net: IsolatedNetwork): boolean {
