@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import { herdApp } from '../../stacks/app.ts';
 import { PROJECT_DIR } from '../../stacks/project.ts';
 import { chooseCdkCli, deployEnv, type CdkCliName } from './cdk-cli.ts';
-import { RECONCILE, hasInterruptedReconcile, unfinishedMessage, unfinishedWork } from './converged.ts';
+import { RECONCILE, hasInterruptedReconcile, unfinishedMessage, unfinishedWork } from './unfinished.ts';
 
 /** Where cdktf.json has the CDK CLIs write and read the synthesized stacks (their default). */
 export const SYNTH_DIR = join(PROJECT_DIR, 'cdktf.out');
@@ -80,9 +80,8 @@ const INIT_RECORD = join('.terraform', 'herd-initialized-for.sha256');
  * block) yet: once per change of either, instead of on every deploy as the
  * CDK CLIs run it. Its output is shown only when it fails.
  */
-function ensureInitialized(stackDir: string, env: NodeJS.ProcessEnv): void {
-  const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as { terraform?: unknown };
-  const wanted = createHash('sha256').update(JSON.stringify(stack.terraform ?? {})).digest('hex');
+function ensureInitialized(stackDir: string, stack: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  const wanted = createHash('sha256').update(JSON.stringify(stack['terraform'] ?? {})).digest('hex');
   const record = join(stackDir, INIT_RECORD);
   if (existsSync(record) && readFileSync(record, 'utf8').trim() === wanted) return;
   const r = terraform(['init', '-input=false', '-no-color'], stackDir, env);
@@ -116,7 +115,8 @@ export async function deploy(options: DeployOptions): Promise<number> {
   synthesize([options.env]);
   const env = deployEnv();
   const stackDir = join(SYNTH_DIR, 'stacks', options.env);
-  ensureInitialized(stackDir, env);
+  const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as Record<string, unknown>;
+  ensureInitialized(stackDir, stack, env);
   retryInterruptedReconcile(stackDir, env, options.env, write);
   const { code, signal } =
     cli === undefined
@@ -131,7 +131,6 @@ export async function deploy(options: DeployOptions): Promise<number> {
     return ended.exit;
   }
   // A CDK CLI's 0, or a runner stopped by a signal: Terraform's state says whether the deploy finished.
-  const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as Record<string, unknown>;
   const problems = unfinishedWork(stack, pullState(stackDir, env));
   if (problems.length === 0) {
     if (signal === null) return 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasInterruptedReconcile, unfinishedMessage, unfinishedWork } from '../../scripts/deploy/converged.ts';
+import { hasInterruptedReconcile, unfinishedMessage, unfinishedWork } from '../../scripts/deploy/unfinished.ts';
 import { exampleCluster, synthJson, type Json } from '../stacks/synth.ts';
 
 // The check `herd deploy` runs after the CDK CLI exited 0, against states as
