@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { PROJECT_DIR } from '../../stacks/project.ts';
-import { TERRAFORM_CLI_CONFIG_FILE } from '../../stacks/terraform-cli.ts';
 import { RefusedError } from '../provisioner/refused.ts';
 
 /**
@@ -49,18 +47,4 @@ export function chooseCdkCli(name: CdkCliName, env: NodeJS.ProcessEnv = process.
   const path = installed(name, env);
   if (path === undefined) throw new RefusedError(`${name} is not installed: run \`npm install --save-dev --save-exact ${pkg}\` in ${PROJECT_DIR}`);
   return { name, path };
-}
-
-/**
- * The environment herd runs the CDK CLI and Terraform in: no checkpoint calls
- * (cdktf's and Terraform's version and telemetry checks, which print network
- * errors offline), and a Terraform CLI configuration that exists. An operator's
- * own configuration (provider mirrors, credentials) is kept; herd's quiet
- * terraform.rc stands in only where none is found, or where TF_CLI_CONFIG_FILE
- * names a file that does not exist, which Terraform warns about on every run.
- */
-export function deployEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const configured = base['TF_CLI_CONFIG_FILE'];
-  const own = configured !== undefined && configured !== '' ? existsSync(configured) : existsSync(join(base['HOME'] ?? homedir(), '.terraformrc'));
-  return { ...base, CHECKPOINT_DISABLE: '1', ...(own ? {} : { TF_CLI_CONFIG_FILE: TERRAFORM_CLI_CONFIG_FILE }) };
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { constants } from 'node:os';
 import { herdApp } from '../../stacks/app.ts';
 import { PROJECT_DIR } from '../../stacks/project.ts';
-import { chooseCdkCli, deployEnv, type CdkCliName } from './cdk-cli.ts';
+import { operatorTerraformEnv } from '../../stacks/terraform-cli.ts';
+import { chooseCdkCli, type CdkCliName } from './cdk-cli.ts';
 import { RECONCILE, hasInterruptedReconcile, unfinishedMessage, unfinishedWork } from './unfinished.ts';
 
 /** Where cdktf.json has the CDK CLIs write and read the synthesized stacks (their default). */
@@ -113,7 +114,7 @@ export async function deploy(options: DeployOptions): Promise<number> {
   const runner = options.cli ?? 'terraform';
   const cli = runner === 'terraform' ? undefined : chooseCdkCli(runner);
   synthesize([options.env]);
-  const env = deployEnv();
+  const env = operatorTerraformEnv();
   const stackDir = join(SYNTH_DIR, 'stacks', options.env);
   const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as Record<string, unknown>;
   ensureInitialized(stackDir, stack, env);

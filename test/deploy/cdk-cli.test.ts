@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chooseCdkCli, deployEnv } from '../../scripts/deploy/cdk-cli.ts';
-import { TERRAFORM_CLI_CONFIG_FILE } from '../../stacks/terraform-cli.ts';
+import { chooseCdkCli } from '../../scripts/deploy/cdk-cli.ts';
+import { TERRAFORM_CLI_CONFIG_FILE, operatorTerraformEnv } from '../../stacks/terraform-cli.ts';
 import { PROJECT_DIR } from '../../stacks/project.ts';
 
 describe('chooseCdkCli', () => {
@@ -31,15 +31,15 @@ describe('chooseCdkCli', () => {
   });
 });
 
-describe('deployEnv', () => {
+describe('operatorTerraformEnv', () => {
   it('turns off checkpoint calls and keeps an operator’s own CLI configuration', () => {
     const own = join(mkdtempSync(join(tmpdir(), 'herd-tfrc-')), 'terraformrc');
     writeFileSync(own, 'provider_installation {}\n');
-    expect(deployEnv({ TF_CLI_CONFIG_FILE: own, HOME: '/nonexistent' })).toEqual({ TF_CLI_CONFIG_FILE: own, HOME: '/nonexistent', CHECKPOINT_DISABLE: '1' });
+    expect(operatorTerraformEnv({ TF_CLI_CONFIG_FILE: own, HOME: '/nonexistent' })).toEqual({ TF_CLI_CONFIG_FILE: own, HOME: '/nonexistent', CHECKPOINT_DISABLE: '1' });
   });
 
   it('puts herd’s terraform.rc in place of a TF_CLI_CONFIG_FILE that names no file, which Terraform warns about on every run', () => {
-    expect(deployEnv({ TF_CLI_CONFIG_FILE: '/nonexistent/.terraformrc' })['TF_CLI_CONFIG_FILE']).toBe(TERRAFORM_CLI_CONFIG_FILE);
-    expect(deployEnv({ HOME: '/nonexistent' })['TF_CLI_CONFIG_FILE']).toBe(TERRAFORM_CLI_CONFIG_FILE);
+    expect(operatorTerraformEnv({ TF_CLI_CONFIG_FILE: '/nonexistent/.terraformrc' })['TF_CLI_CONFIG_FILE']).toBe(TERRAFORM_CLI_CONFIG_FILE);
+    expect(operatorTerraformEnv({ HOME: '/nonexistent' })['TF_CLI_CONFIG_FILE']).toBe(TERRAFORM_CLI_CONFIG_FILE);
   });
 });

@@ -6,7 +6,7 @@ import type { Cluster, ClusterNode } from '../../../stacks/topology/topology.ts'
 import { MACHINES_OUTPUT } from '../../../stacks/constructs/machine-generations.ts';
 import { machineSpec } from '../../../stacks/constructs/node-vm.ts';
 import { SURGE_VARIABLE } from '../../../stacks/constructs/surge-machines.ts';
-import { quietTerraformEnv } from '../../../stacks/terraform-cli.ts';
+import { operatorTerraformEnv } from '../../../stacks/terraform-cli.ts';
 import { RefusedError } from '../refused.ts';
 import type { Reporter } from '../report.ts';
 import { tail } from '../remote-host.ts';
@@ -223,7 +223,7 @@ export class TerraformMachines implements MachineReplacer {
   private terraform(argv: readonly string[], options: { quiet: boolean }): Promise<{ code: number; stdout: string; stderr: string }> {
     this.reporter.info(undefined, `$ (cd ${relative(process.cwd(), this.stack.dir) || this.stack.dir} && ${commandText(argv)})`);
     return new Promise((resolve, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), { cwd: this.stack.dir, env: { ...quietTerraformEnv(process.env), TF_IN_AUTOMATION: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(argv[0]!, argv.slice(1), { cwd: this.stack.dir, env: { ...operatorTerraformEnv(process.env), TF_IN_AUTOMATION: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       // Whole lines only: a chunk may end half-way through one.
