@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { herdApp } from '../../stacks/app.ts';
 import { loadEnvironment } from '../../stacks/environment/load.ts';
 import { quietTerraformEnv } from '../../stacks/terraform-cli.ts';
 import { computeCluster } from '../../stacks/topology/topology.ts';
+import { sessionsInsideCluster } from '../../stacks/topology/cluster-sessions.ts';
 import { nodesPeeringWith } from '../../templates/peer-view.ts';
 import { labRouters, startEnvironmentLab } from '../../scripts/lab/environment.ts';
 import type { Lab, RouterSpec } from '../../scripts/lab/lab.ts';
@@ -30,6 +31,7 @@ const file = join(environmentsDir, `${ENV}.yaml`);
 const stackDir = join(project, 'cdktf.out', 'stacks', ENV);
 const runEnv = quietTerraformEnv({ ...process.env, ...passwords });
 const SERVICES = { clusterIps: '10.96.0.0/12', loadBalancerIps: '10.41.0.0/24', externalIps: '10.41.1.0/24' };
+const SETTLE_MS = 30_000;
 const RACKS: Record<string, readonly string[]> = { 'tor-r1-a': ['r1'], 'tor-r1-b': ['r1'], 'tor-r2-a': ['r2'], 'tor-r2-b': ['r2'] };
 
 let lab: Lab;
@@ -97,6 +99,18 @@ async function ping(router: string, address: string): Promise<boolean> {
   );
 }
 
+/**
+ * Runs the router's checks until they pass, for at most SETTLE_MS, failing
+ * with their last error. Verify waits for sessions Established; a route may
+ * still be crossing a reflector then, so routes get a bounded time to arrive.
+ */
+async function settled(router: string, checks: () => Promise<void>): Promise<void> {
+  const started = performance.now();
+  await vi.waitFor(checks, { timeout: SETTLE_MS, interval: 250 });
+  const seconds = (performance.now() - started) / 1000;
+  if (seconds > 0.5) console.log(`measured: ${router}'s routes settled ${seconds.toFixed(1)} s after the test began looking`);
+}
+
 const addressOf = (node: string): string => lab.host(node).address;
 const rackOf = (node: string): string | undefined => computeCluster(environment()).nodes.find((n) => n.name === node)?.rack;
 
@@ -121,6 +135,10 @@ describe('prod’s BGP on the lab', () => {
     for (const peer of environment().spec.calico.bgp.peers) {
       for (const node of nodesPeeringWith(computeCluster(environment()), peer)) expect(sessions.get(`${node.name}→${peer.address}`), `${node.name}→${peer.name}`).toBe('Established');
     }
+    // Inside the cluster: each rack's reflector with the rack's other nodes, and the reflectors of different racks (AS) not at all.
+    const inside = sessionsInsideCluster(computeCluster(environment())).map((s) => `${s.node.name}→${s.peer.address}`);
+    expect(inside.sort()).toEqual(['bgprod-a-1→198.18.41.11', 'bgprod-b-1→198.18.41.32', 'bgprod-b-2→198.18.41.31', 'bgprod-cp-1→198.18.41.21']);
+    for (const session of inside) expect(sessions.get(session), session).toBe('Established');
   }, 240_000);
 
   it('FRR’s show bgp summary agrees session for session, with MD5 on both sides', async () => {
@@ -143,18 +161,24 @@ describe('prod’s BGP on the lab', () => {
   });
 
   it('the F5 holds every node’s pod block with that node as next hop, and reaches a pod on every node', async () => {
-    const routes = await kernelRoutes('f5-bigip');
     expect(blocks().size).toBe(4);
-    for (const [cidr, node] of blocks()) expect(routes.get(cidr), `${cidr} of ${node}`).toEqual([addressOf(node)]);
+    await settled('f5-bigip', async () => {
+      const routes = await kernelRoutes('f5-bigip');
+      for (const [cidr, node] of blocks()) expect(routes.get(cidr), `${cidr} of ${node}`).toEqual([addressOf(node)]);
+    });
     for (const [node, addresses] of pods()) for (const pod of addresses) expect(await ping('f5-bigip', pod), `f5-bigip → ${pod} on ${node}`).toBe(true);
   });
 
   it('each top-of-rack router holds its rack’s pod blocks with the node as next hop, reaches their pods, and has none of the other rack', async () => {
     for (const [router, racks] of Object.entries(RACKS)) {
+      const own = [...blocks()].filter(([, node]) => racks.includes(rackOf(node) ?? ''));
+      await settled(router, async () => {
+        const routes = await kernelRoutes(router);
+        for (const [cidr, node] of own) expect(routes.get(cidr), `${router}: ${cidr} of ${node}`).toEqual([addressOf(node)]);
+      });
       const routes = await kernelRoutes(router);
       for (const [cidr, node] of blocks()) {
         if (racks.includes(rackOf(node) ?? '')) {
-          expect(routes.get(cidr), `${router}: ${cidr} of ${node}`).toEqual([addressOf(node)]);
           for (const pod of pods().get(node) ?? []) expect(await ping(router, pod), `${router} → ${pod}`).toBe(true);
         } else expect(routes.has(cidr), `${router}: ${cidr} of ${node} (another rack)`).toBe(false);
       }
@@ -162,12 +186,17 @@ describe('prod’s BGP on the lab', () => {
   });
 
   it('advertises the service ranges to the routers that should have them, and a BGPFilter’s reject keeps the external IPs off the racks’ routers', async () => {
-    const f5 = await kernelRoutes('f5-bigip');
-    for (const cidr of Object.values(SERVICES)) expect(f5.has(cidr), `f5-bigip: ${cidr}`).toBe(true);
+    await settled('f5-bigip', async () => {
+      const f5 = await kernelRoutes('f5-bigip');
+      for (const cidr of Object.values(SERVICES)) expect(f5.has(cidr), `f5-bigip: ${cidr}`).toBe(true);
+    });
     for (const router of Object.keys(RACKS)) {
+      await settled(router, async () => {
+        const routes = await kernelRoutes(router);
+        expect(routes.has(SERVICES.clusterIps), `${router}: ${SERVICES.clusterIps}`).toBe(true);
+        expect(routes.has(SERVICES.loadBalancerIps), `${router}: ${SERVICES.loadBalancerIps}`).toBe(true);
+      });
       const routes = await kernelRoutes(router);
-      expect(routes.has(SERVICES.clusterIps), `${router}: ${SERVICES.clusterIps}`).toBe(true);
-      expect(routes.has(SERVICES.loadBalancerIps), `${router}: ${SERVICES.loadBalancerIps}`).toBe(true);
       // only-pods-and-services ends in Reject: the external IPs never leave the nodes toward these routers.
       expect(routes.has(SERVICES.externalIps), `${router}: ${SERVICES.externalIps}`).toBe(false);
     }
@@ -261,6 +290,9 @@ describe('prod’s BGP on the lab', () => {
       expect(failed.status, failed.out).not.toBe(0);
       expect(failed.out).toMatch(/BGP to tor-r2-a \(198\.18\.41\.4\) not Established from bgprod-b-2 \((no session: the node's BIRD is not running|Idle|Connect|Active|OpenSent|OpenConfirm)\)/);
       expect(failed.out).toMatch(/BGP to tor-r2-b \(198\.18\.41\.5\) not Established from bgprod-b-2 \(/);
+      // Its reflector's session with it, from both ends: without it the F5 has no route to bgprod-b-2's pods.
+      expect(failed.out).toMatch(/BGP to route reflector bgprod-b-1 \(198\.18\.41\.31\) not Established from bgprod-b-2 \(/);
+      expect(failed.out).toMatch(/BGP to node bgprod-b-2 \(198\.18\.41\.32\) not Established from bgprod-b-1 \((Idle|Connect|Active|OpenSent|OpenConfirm)\)/);
     } finally {
       await lab.exec(node, `kill ${killer.stdout.trim()}`);
     }

@@ -6,6 +6,7 @@ import { ALL_CASES, FIXTURES_DIR, atCapacity, clusterOf, renderedCase } from './
 import { parseSelector } from './calico-selector.ts';
 import { neighborsForm } from '../../stacks/topology/peer-addresses.ts';
 import { computeCluster } from '../../stacks/topology/topology.ts';
+import { sessionsInsideCluster } from '../../stacks/topology/cluster-sessions.ts';
 import { loadEnvironmentByName } from '../../stacks/environment/load.ts';
 
 // Both sides of every BGP session, read from the rendered files only: the Calico resources
@@ -161,6 +162,16 @@ describe.each(ALL_CASES)('BGP sessions of %s', (name) => {
     for (const [a, b] of internal.map(([x, y]) => [byName.get(x)!, byName.get(y)!] as const)) {
       expect(a.clusterId !== undefined || b.clusterId !== undefined, `${a.name} and ${b.name}: an in-cluster session without a reflector`).toBe(true);
     }
+  });
+
+  it('the sessions inside the cluster that verify checks are those the rendered resources give, seen from both sides', () => {
+    const unordered = (a: string, b: string) => [a, b].sort().join(' ');
+    const checked = sessionsInsideCluster(clusterOf(name)).map((s) => [s.node.name, s.peer.name] as const);
+    const fromRendered = calicoSessions(rendered).internal;
+    expect(new Set(checked.map(([a, b]) => unordered(a, b)))).toEqual(new Set(fromRendered.map(([a, b]) => unordered(a, b))));
+    // Each node reports its side: every pair twice, once from each end.
+    expect(checked.length).toBe(2 * fromRendered.length);
+    expect(new Set(checked.map(([a, b]) => `${a}→${b}`)).size).toBe(checked.length);
   });
 
   it("a peer of all nodes or of the reflectors learns every node's pod blocks", () => {
