@@ -1,10 +1,11 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { quote } from 'shell-quote';
 import { parse } from 'yaml';
 import { IN_HOST, REPO_ROOT } from './paths.ts';
 import { sudoersFile } from './users.ts';
+import type { SimulatorBundles } from './simulator-bundles.ts';
 
 /**
  * Commands a fresh Debian VM has that need a real kernel, systemd or the
@@ -44,8 +45,9 @@ export interface HostIdentity {
   readonly user: string;
 }
 
+/** A command's stand-in: its simulator's bundle (simulator-bundles.ts). */
 export function simulatorWrapper(command: string, nodePath: string): string {
-  return `#!/bin/sh\nexec ${quote([nodePath, `${IN_HOST.simulatorsDir}/${command}.mjs`])} "$@"\n`;
+  return `#!/bin/sh\nexec ${quote([nodePath, `${IN_HOST.bundleDir}/${command}.mjs`])} "$@"\n`;
 }
 
 /**
@@ -152,8 +154,9 @@ function freshDpkgStatus(): string {
  * distribution package sources, dpkg database. enter.sh copies them in before
  * the host's own seed.
  */
-export function writeBaseSeed(seedDir: string, user: string, nodePath: string): void {
+export function writeBaseSeed(seedDir: string, user: string, nodePath: string, bundles: SimulatorBundles): void {
   const write = writerFor(seedDir);
+  cpSync(bundles.dir, join(seedDir, IN_HOST.bundleDir.slice(1)), { recursive: true });
   const sudoers = sudoersFile(user);
   write(sudoers.path, sudoers.content, sudoers.mode);
   // A clean root login: the machine's root profile (pyenv and friends) must not run in a lab host.

@@ -13,6 +13,8 @@ export const IN_HOST = {
   libDir: '/usr/local/lib/herd-lab',
   codeDir: '/usr/local/lib/herd-lab/lab',
   simulatorsDir: '/usr/local/lib/herd-lab/lab/simulators',
+  /** The simulators bundled, one file per command (simulator-bundles.ts): what the commands' wrappers run. */
+  bundleDir: '/usr/local/lib/herd-lab/bundle',
   /** The repository's node_modules: yaml for the simulators, tsx and zod for calico-node's configuration generator. */
   nodeModulesDir: '/usr/local/lib/herd-lab/node_modules',
   /** herd's table of versions (stacks/versions), which the simulators read as herd does. */

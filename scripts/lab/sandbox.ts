@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hiddenPaths, writeBaseSeed, writeHostSeed, type HostIdentity } from './host-files.ts';
+import { simulatorBundles } from './simulator-bundles.ts';
 import { IN_HOST, LAB_CODE_DIR, REPO_ROOT, type LabPaths } from './paths.ts';
 import { childrenOf, type HostProcess } from './processes.ts';
 import { startTimeOf } from '../system/processes.ts';
@@ -60,7 +61,7 @@ function tail(file: string, lines = 20): string {
 /** Writes the files all hosts of the lab start with; once per start, before launching hosts. */
 export function prepareBaseSeed(ctx: SandboxContext): void {
   rmSync(ctx.paths.baseSeedDir, { recursive: true, force: true });
-  writeBaseSeed(ctx.paths.baseSeedDir, ctx.user, NODE_PATH);
+  writeBaseSeed(ctx.paths.baseSeedDir, ctx.user, NODE_PATH, simulatorBundles());
 }
 
 /** Prepares a host's directory on the machine: seed files, io files the simulators write. */

@@ -67,7 +67,7 @@ describe('lab hosts', () => {
   });
 
   it('puts simulators in place of the real tools and hides Kubernetes tools the machine may have', async () => {
-    const result = await ssh.run('life-cp-1', 'for c in systemctl modprobe sysctl swapoff apt-get apt-mark dpkg-query curl; do sudo head -c 300 "$(sudo which $c)" | grep -q herd-lab/lab/simulators/$c.mjs && echo "$c simulated"; done; command -v kubectl kubeadm kubelet || echo no-kube-tools');
+    const result = await ssh.run('life-cp-1', 'for c in systemctl modprobe sysctl swapoff apt-get apt-mark dpkg-query curl; do sudo head -c 300 "$(sudo which $c)" | grep -q herd-lab/bundle/$c.mjs && sudo test -s /usr/local/lib/herd-lab/bundle/$c.mjs && echo "$c simulated"; done; command -v kubectl kubeadm kubelet || echo no-kube-tools');
     expect(result.stdout).toBe(
       ['systemctl', 'modprobe', 'sysctl', 'swapoff', 'apt-get', 'apt-mark', 'dpkg-query', 'curl'].map((c) => `${c} simulated\n`).join('') + 'no-kube-tools\n',
     );

@@ -12,3 +12,5 @@ export const RUNTIME_DIR = '/run/herd-lab/state';
 export const DISK_DIR = '/var/lib/herd-lab';
 export const SIMULATORS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const FIXTURES_DIR = join(SIMULATORS_DIR, 'fixtures');
+/** The simulators bundled, one file per command (scripts/lab/simulator-bundles.ts); the wrappers run these. */
+export const BUNDLE_DIR = '/usr/local/lib/herd-lab/bundle';
