@@ -108,7 +108,7 @@ describe('herd apply on the lab', () => {
   }, 120_000);
 
   it('no secret reached a log, a local file, the output or a command line', async () => {
-    const runs = [await apply()];
+    const runs = [await herd(args('apply'), runEnv, { watchCommandLines: true })];
     for (const r of runs) {
       for (const text of [r.stdout, r.stderr, ...r.commandLines]) {
         expect(text).not.toContain(CANARY);

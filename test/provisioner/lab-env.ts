@@ -4,13 +4,14 @@ import { PROJECT_DIR } from '../../stacks/project.ts';
 import type { JournalEntry, Lab } from '../../scripts/lab/lab.ts';
 
 // Test helper: `herd` run as operators run it, with every process's command
-// line watched while it runs. Environment files for labs: scripts/lab/environment-file.ts.
+// line watched while it runs when a test asks. Environment files for labs:
+// scripts/lab/environment-file.ts.
 
 export interface HerdRun {
   readonly status: number | null;
   readonly stdout: string;
   readonly stderr: string;
-  /** Every distinct command line seen on this machine while herd ran (lab hosts' processes included). */
+  /** With `watchCommandLines`: every distinct command line seen on this machine while herd ran (lab hosts' processes included). */
   readonly commandLines: ReadonlySet<string>;
 }
 
@@ -27,16 +28,23 @@ function commandLinesNow(): string[] {
   return lines;
 }
 
-/** Runs `herd` from the project, as `cdktf deploy` does, sampling `ps` every 20 ms. */
-export function herd(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<HerdRun> {
+/**
+ * Runs `herd` from the project, as `cdktf deploy` does. With
+ * `watchCommandLines`, samples every process's command line every 20 ms while
+ * it runs, for a test that no secret shows in `ps`; only such a test asks, as
+ * the sampling takes a tenth of a core from the lab.
+ */
+export function herd(args: readonly string[], env: NodeJS.ProcessEnv = process.env, options: { readonly watchCommandLines?: boolean } = {}): Promise<HerdRun> {
   return new Promise((resolve, reject) => {
     const child = spawn('node', ['bin/herd.mjs', ...args], { cwd: PROJECT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const commandLines = new Set<string>();
-    const sampler = setInterval(() => {
-      for (const line of commandLinesNow()) commandLines.add(line);
-    }, 20);
+    const sampler = options.watchCommandLines
+      ? setInterval(() => {
+          for (const line of commandLinesNow()) commandLines.add(line);
+        }, 20)
+      : undefined;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);

@@ -21,7 +21,7 @@ import { autodetect } from './lib/calico-node/address.mjs';
 import { Bird, birdc, writeConfig } from './lib/calico-node/bird.mjs';
 import { datastoreObjects, secretReader } from './lib/calico-node/datastore.mjs';
 import { ensurePods } from './lib/calico-node/pods.mjs';
-import { readCluster, updateCluster } from './lib/cluster.mjs';
+import { clusterVersion, readCluster, updateCluster } from './lib/cluster.mjs';
 import { blocksOf, claimBlock } from './lib/ipam.mjs';
 import { calicoOperatorInstalled, nodeIsReady } from './lib/kube.mjs';
 import { CLUSTER_DIR } from './lib/paths.mjs';
@@ -84,13 +84,19 @@ function claimAddressAndBlocks(node, address, pools) {
 }
 
 let pods = [];
+/** The cluster state the last reconcile acted on to its end, and whether it left BIRD running. */
+let reconciled;
 
 async function reconcile() {
+  // Nothing it acts on changed: the same state, and BIRD as that reconcile left it.
+  const version = clusterVersion();
+  if (version !== undefined && version === reconciled?.version && (reconciled.running ? bird.running : true)) return;
   const state = readCluster();
   const node = ownNode(state);
   if (!node || !calicoOperatorInstalled(state) || !nodeIsReady(state, node)) {
     await bird.stop();
     pods = ensurePods([]);
+    reconciled = { version, running: false };
     return;
   }
   const pools = poolsFor(state, node);
@@ -104,6 +110,7 @@ async function reconcile() {
     await bird.configure();
   }
   bird.ensureRunning();
+  reconciled = { version, running: true };
 }
 
 /** CalicoNodeStatus.status from BIRD's own answers, written to the cluster when it changed. */

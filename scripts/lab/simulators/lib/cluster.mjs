@@ -2,6 +2,7 @@
 // One JSON document, changed only under a lock, written atomically, so that
 // kubeadm and kubectl on different hosts see one consistent cluster.
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, withLock, writeJson } from './files.mjs';
 import { CLUSTER_DIR } from './paths.mjs';
@@ -19,6 +20,16 @@ export const EMPTY_CLUSTER = {
   certificateKey: null,
   resources: {},
 };
+
+/** The state file's identity: it is renamed over on every change, so a new one means a new state. */
+export function clusterVersion() {
+  try {
+    const { ino, size, mtimeMs } = statSync(STATE_FILE);
+    return `${ino}:${size}:${mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
 
 export function readCluster() {
   return readJson(STATE_FILE, EMPTY_CLUSTER);
