@@ -2,10 +2,13 @@ import Handlebars from 'handlebars';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { shellWord, tomlString, yamlScalar } from './helpers.ts';
+import { precompiled } from './precompiled.ts';
 
 export const TEMPLATES_DIR = import.meta.dirname;
 
 export type Template = (view: object) => string;
+
+const OPTIONS = { strict: true, noEscape: true } as const;
 
 /**
  * A Handlebars environment of its own (no global registrations leak between
@@ -23,15 +26,19 @@ export function createEngine(dir: string = TEMPLATES_DIR): (name: string) => Tem
   hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
   hbs.registerHelper('string', (value: unknown) => String(value));
   const files = readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort();
-  for (const file of files.filter((f) => f.startsWith('_'))) {
-    hbs.registerPartial(file.slice(1).replace(/\..*$/, ''), hbs.compile(readFileSync(join(dir, file), 'utf8'), { strict: true, noEscape: true }));
-  }
+  const load = (file: string): HandlebarsTemplateDelegate => {
+    try {
+      return precompiled(hbs, readFileSync(join(dir, file), 'utf8'), OPTIONS);
+    } catch (err) {
+      throw new Error(`templates/${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  for (const file of files.filter((f) => f.startsWith('_'))) hbs.registerPartial(file.slice(1).replace(/\..*$/, ''), load(file));
   const compiled = new Map<string, Template>();
   return (name: string): Template => {
     let template = compiled.get(name);
     if (template === undefined) {
-      const source = readFileSync(join(dir, `${name}.hbs`), 'utf8');
-      const fn = hbs.compile(source, { strict: true, noEscape: true });
+      const fn = load(`${name}.hbs`);
       template = (view: object): string => {
         try {
           return fn(view);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { createEngine } from '../../templates/engine.ts';
+import { PROJECT_DIR } from '../../stacks/project.ts';
 import { shellWord, tomlString, yamlScalar } from '../../templates/helpers.ts';
 import { run } from './tools.ts';
 
@@ -26,6 +27,30 @@ describe('the template engine', () => {
 
   it('does not HTML-escape', () => {
     expect(engineWith({ 'x.hbs': '{{v}}' })('x')({ v: `a<b>&"c'` })).toBe(`a<b>&"c'`);
+  });
+
+  it('names the file of a template that does not parse', () => {
+    const engine = engineWith({ 'x.hbs': 'a {{#if v}} b\n' });
+    expect(() => engine('x')).toThrow(/^templates\/x\.hbs: Parse error on line \d+:/);
+    expect(() => engineWith({ '_p.hbs': '{{/if}}', 'x.hbs': '{{> p}}' })).toThrow(/^templates\/_p\.hbs: Parse error on line \d+:/);
+  });
+
+  it('renders the same from the compiled form it cached as from the text, and a changed text anew', () => {
+    const marker = `cache-check-${process.pid}-${Date.now()}`;
+    const text = `{{#each items}}{{shell this}}{{#unless @last}} {{/unless}}{{/each}} {{> p}} ${marker}\n`;
+    const dir = mkdtempSync(join(tmpdir(), 'herd-engine-'));
+    writeFileSync(join(dir, '_p.hbs'), 'from {{yaml origin}}');
+    writeFileSync(join(dir, 'x.hbs'), text);
+    const view = { items: ['a b', "it's"], origin: 'no' };
+    const first = createEngine(dir)('x')(view);
+    expect(first).toBe(`'a b' "it's" from no ${marker}\n`);
+    // Its compiled form is in herd's cache (the text is compiled into it).
+    const cache = join(PROJECT_DIR, '.herd', 'cache', 'templates');
+    expect(readdirSync(cache).filter((f) => readFileSync(join(cache, f), 'utf8').includes(marker))).toHaveLength(1);
+    expect(createEngine(dir)('x')(view)).toBe(first);
+    writeFileSync(join(dir, 'x.hbs'), text.replace('from', 'to'));
+    writeFileSync(join(dir, '_p.hbs'), 'to {{yaml origin}}!');
+    expect(createEngine(dir)('x')(view)).toBe(`'a b' "it's" to no! ${marker}\n`);
   });
 });
 
