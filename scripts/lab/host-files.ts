@@ -5,7 +5,6 @@ import { quote } from 'shell-quote';
 import { parse } from 'yaml';
 import { IN_HOST, REPO_ROOT } from './paths.ts';
 import { sudoersFile } from './users.ts';
-import type { SimulatorBundles } from './simulator-bundles.ts';
 
 /**
  * Commands a fresh Debian VM has that need a real kernel, systemd or the
@@ -154,9 +153,10 @@ function freshDpkgStatus(): string {
  * distribution package sources, dpkg database. enter.sh copies them in before
  * the host's own seed.
  */
-export function writeBaseSeed(seedDir: string, user: string, nodePath: string, bundles: SimulatorBundles): void {
+/** `bundleDir`: the simulators' bundles (simulator-bundles.ts), which the wrappers run. */
+export function writeBaseSeed(seedDir: string, user: string, nodePath: string, bundleDir: string): void {
   const write = writerFor(seedDir);
-  cpSync(bundles.dir, join(seedDir, IN_HOST.bundleDir.slice(1)), { recursive: true });
+  cpSync(bundleDir, join(seedDir, IN_HOST.bundleDir.slice(1)), { recursive: true });
   const sudoers = sudoersFile(user);
   write(sudoers.path, sudoers.content, sudoers.mode);
   // A clean root login: the machine's root profile (pyenv and friends) must not run in a lab host.

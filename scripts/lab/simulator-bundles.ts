@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { createRequire } from 'node:module';
-import type { BuildOptions } from 'esbuild';
+import { buildSync, type BuildOptions } from 'esbuild';
 import { IN_HOST, LAB_CODE_DIR, REPO_ROOT } from './paths.ts';
 
 // A simulator starts once per simulated command, some twenty per host per
@@ -68,18 +67,13 @@ function writeSourcesForBundling(sources: readonly string[], into: string): void
   }
 }
 
-/** The simulators bundled: command → bundle file, under a directory to copy into hosts as IN_HOST.bundleDir. */
-export interface SimulatorBundles {
-  readonly dir: string;
-  readonly commands: readonly string[];
-}
-
 /**
- * The bundles for the simulators as they are now, built first if they
- * changed. A failed build is an error: a lab whose hosts ran the sources
- * instead would be a different lab from the one the tests measured.
+ * The directory of the simulators' bundles as they are now (one
+ * <command>.mjs each, to copy into hosts as IN_HOST.bundleDir), built first
+ * if they changed. A failed build is an error: a lab whose hosts ran the
+ * sources instead would be a different lab from the one the tests measured.
  */
-export function simulatorBundles(): SimulatorBundles {
+export function simulatorBundles(): string {
   const sources = files(SIMULATORS);
   const commands = readdirSync(SIMULATORS)
     .filter((name) => name.endsWith('.mjs'))
@@ -87,14 +81,12 @@ export function simulatorBundles(): SimulatorBundles {
     .filter((name) => !LEFT_OUT.has(name))
     .sort();
   const dir = join(CACHE, `lab-simulators-${sourcesKey(sources)}`);
-  if (commands.every((c) => existsSync(join(dir, 'out', `${c}.mjs`)))) return { dir: join(dir, 'out'), commands };
+  if (commands.every((c) => existsSync(join(dir, 'out', `${c}.mjs`)))) return join(dir, 'out');
   mkdirSync(CACHE, { recursive: true, mode: 0o700 });
   const temp = `${dir}.${process.pid}.tmp`;
   rmSync(temp, { recursive: true, force: true });
   const src = join(temp, 'src');
   writeSourcesForBundling(sources, src);
-  // Loaded only to build: esbuild's module costs every lab command most of a second to load.
-  const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
   buildSync({
     ...BUILD,
     entryPoints: Object.fromEntries(commands.map((c) => [c, join(src, `${c}.mjs`)])),
@@ -113,5 +105,5 @@ export function simulatorBundles(): SimulatorBundles {
   for (const old of readdirSync(CACHE)) {
     if (old.startsWith('lab-simulators-') && join(CACHE, old) !== dir && !old.endsWith('.tmp')) rmSync(join(CACHE, old), { recursive: true, force: true });
   }
-  return { dir: join(dir, 'out'), commands };
+  return join(dir, 'out');
 }

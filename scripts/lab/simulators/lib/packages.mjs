@@ -3,15 +3,14 @@
 // dpkg status paragraph, and the services its maintainer scripts enable.
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BUNDLE_DIR, FIXTURES_DIR, SIMULATORS_DIR } from './paths.mjs';
+import { BUNDLE_DIR, FIXTURES_DIR } from './paths.mjs';
 
 const fixture = (name) => readFileSync(join(FIXTURES_DIR, 'files', name), 'utf8');
 
-/** What the package's binary runs: the command's bundle, as the base commands' wrappers do, or its source where the lab has none. */
+/** What the package's binary runs: the command's bundle, as the base commands' wrappers do. */
 function wrapper(command) {
   const q = (s) => `'${s.replaceAll("'", "'\\''")}'`;
-  const bundled = join(BUNDLE_DIR, `${command}.mjs`);
-  return `#!/bin/sh\nexec ${q(process.execPath)} ${q(existsSync(bundled) ? bundled : join(SIMULATORS_DIR, `${command}.mjs`))} "$@"\n`;
+  return `#!/bin/sh\nexec ${q(process.execPath)} ${q(join(BUNDLE_DIR, `${command}.mjs`))} "$@"\n`;
 }
 
 /**
