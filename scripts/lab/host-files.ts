@@ -149,11 +149,11 @@ function freshDpkgStatus(): string {
 
 /**
  * Files every host of a lab starts with (its "disk image"): simulator
- * wrappers in place of the real tools, sudo rule, clean root profile,
- * distribution package sources, dpkg database. enter.sh copies them in before
- * the host's own seed.
+ * wrappers in place of the real tools and the bundles they run (`bundleDir`,
+ * from simulator-bundles.ts), sudo rule, clean root profile, distribution
+ * package sources, dpkg database. enter.sh copies them in before the host's
+ * own seed.
  */
-/** `bundleDir`: the simulators' bundles (simulator-bundles.ts), which the wrappers run. */
 export function writeBaseSeed(seedDir: string, user: string, nodePath: string, bundleDir: string): void {
   const write = writerFor(seedDir);
   cpSync(bundleDir, join(seedDir, IN_HOST.bundleDir.slice(1)), { recursive: true });
