@@ -29,7 +29,12 @@ export function field(paragraph, name) {
   return paragraph.fields.find(([k]) => k.toLowerCase() === lower)?.[1];
 }
 
-/** The database as a list of { name, fields, raw } in file order. */
+/**
+ * The database as a list of { name, fields, raw } in file order. A paragraph's
+ * fields are parsed when first read: a host's database holds this machine's
+ * 800-odd packages, and parsing them all was 30 ms of every simulated command
+ * that looks one up, against 1 ms for the names.
+ */
 export function readStatus() {
   let text;
   try {
@@ -42,8 +47,14 @@ export function readStatus() {
     .split(/\n\n+/)
     .filter((raw) => raw.trim() !== '')
     .map((raw) => {
-      const fields = parseParagraph(raw);
-      return { name: fields.find(([k]) => k === 'Package')?.[1] ?? '', fields, raw: raw.replace(/\n+$/, '') };
+      let fields;
+      return {
+        name: /^Package:[ \t]*(.*?)[ \t]*$/m.exec(raw)?.[1] ?? '',
+        get fields() {
+          return (fields ??= parseParagraph(raw));
+        },
+        raw: raw.replace(/\n+$/, ''),
+      };
     });
 }
 
