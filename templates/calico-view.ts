@@ -2,7 +2,7 @@ import type { Cluster, ClusterNode } from '../stacks/topology/topology.ts';
 import { RACK_LABEL, ROUTE_REFLECTOR_LABEL } from '../stacks/topology/topology.ts';
 import type { BgpPeerSpec } from '../stacks/environment/schema.ts';
 import { calicoHasSeparateOperatorCrds } from '../stacks/versions/table.ts';
-import { bgpTopology } from '../stacks/environment/bgp-topology.ts';
+import { reflectionDomains } from '../stacks/topology/cluster-sessions.ts';
 
 // The Calico resources' content, derived from the cluster model.
 
@@ -80,7 +80,7 @@ export function calicoView(cluster: Cluster) {
         keepaliveTime: p.keepaliveTime ?? null,
         filters: p.filters,
       })),
-      routeReflectors: reflectors ? { clusterId: reflectors.clusterId, domains: reflectionDomains(cluster) } : null,
+      routeReflectors: reflectors ? { clusterId: reflectors.clusterId, domains: reflectionPeerings(cluster) } : null,
       passwordEnvs: bgpPasswordEnvs(cluster),
       secretName: BGP_SECRET_NAME,
     },
@@ -88,23 +88,18 @@ export function calicoView(cluster: Cluster) {
   };
 }
 
-/**
- * Who reflects for whom, as Calico's documented route-reflector topology: the reflectors peer with
- * each other, every other node with every reflector. With an AS per rack that holds within each
- * rack only, since reflection across AS numbers would be eBGP (bgp-topology.ts checks that every
- * rack has a reflector).
- */
-function reflectionDomains(cluster: Cluster) {
-  const domain = (nameSuffix: string, scope: string, and: string) => ({
-    meshName: `herd-route-reflector-mesh${nameSuffix}`,
-    clientsName: `herd-nodes-to-route-reflectors${nameSuffix}`,
-    scope,
-    reflectors: `${REFLECTOR_SELECTOR}${and}`,
-    clients: `!has(${ROUTE_REFLECTOR_LABEL})${and}`,
+/** Each reflection domain's BGPPeers: its reflectors with each other, its other nodes with every reflector. */
+function reflectionPeerings(cluster: Cluster) {
+  return reflectionDomains(cluster).map(({ rack }) => {
+    const [nameSuffix, scope, and] = rack === undefined ? ['', 'the cluster', ''] : [`-${rack}`, `rack ${rack}`, ` && ${RACK_LABEL} == '${rack}'`];
+    return {
+      meshName: `herd-route-reflector-mesh${nameSuffix}`,
+      clientsName: `herd-nodes-to-route-reflectors${nameSuffix}`,
+      scope,
+      reflectors: `${REFLECTOR_SELECTOR}${and}`,
+      clients: `!has(${ROUTE_REFLECTOR_LABEL})${and}`,
+    };
   });
-  if (bgpTopology(cluster.spec) !== 'rackReflectors') return [domain('', 'the cluster', '')];
-  const racks = [...new Set(cluster.nodes.filter((n) => n.routeReflector).map((n) => n.rack!))].sort();
-  return racks.map((rack) => domain(`-${rack}`, `rack ${rack}`, ` && ${RACK_LABEL} == '${rack}'`));
 }
 
 function nodeMetadata(node: ClusterNode, clusterId: string | undefined) {

@@ -24,23 +24,39 @@ function pairs(from: readonly ClusterNode[], to: readonly ClusterNode[]): Cluste
   return sessions;
 }
 
+/** One reflection domain: its rack (none when the whole cluster is one) and its nodes, reflectors included. */
+export interface ReflectionDomain {
+  readonly rack: string | undefined;
+  readonly nodes: readonly ClusterNode[];
+}
+
+/**
+ * Who reflects for whom, as Calico's documented route-reflector topology: the
+ * whole cluster, or with an AS per rack each rack that has reflectors, since
+ * reflection across AS numbers would be eBGP (bgp-topology.ts checks that
+ * every rack has a reflector). The rendered BGPPeers (templates/calico-view.ts)
+ * and verify's sessions both come from here.
+ */
+export function reflectionDomains(cluster: Cluster): ReflectionDomain[] {
+  if (bgpTopology(cluster.spec) !== 'rackReflectors') return [{ rack: undefined, nodes: cluster.nodes }];
+  const racks = [...new Set(cluster.nodes.filter((n) => n.routeReflector).map((n) => n.rack!))].sort();
+  return racks.map((rack) => ({ rack, nodes: cluster.nodes.filter((n) => n.rack === rack) }));
+}
+
 /**
  * The BGP sessions calico-node opens between the cluster's own nodes, as herd
- * renders the topology (templates/calico-view.ts): every pair with the mesh;
- * with reflectors, the reflectors of a domain (the cluster, or a rack when
- * each rack has its AS) with each other and with every other node of it; none
- * when only routers outside the cluster carry routes.
+ * renders the topology: every pair with the mesh; with reflectors, the
+ * reflectors of a domain with each other and with every other node of it;
+ * none when only routers outside the cluster carry routes.
  */
 export function sessionsInsideCluster(cluster: Cluster): ClusterSession[] {
   const topology = bgpTopology(cluster.spec);
   if (topology === 'mesh') return pairs(cluster.nodes, cluster.nodes);
   if (topology === 'routers') return [];
-  const domains =
-    topology === 'clusterReflectors' ? [cluster.nodes] : [...new Set(cluster.nodes.map((n) => n.rack))].map((rack) => cluster.nodes.filter((n) => n.rack === rack));
-  return domains.flatMap((nodes) =>
+  return reflectionDomains(cluster).flatMap((domain) =>
     pairs(
-      nodes.filter((n) => n.routeReflector),
-      nodes,
+      domain.nodes.filter((n) => n.routeReflector),
+      domain.nodes,
     ),
   );
 }

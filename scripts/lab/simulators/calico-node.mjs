@@ -90,7 +90,7 @@ let reconciled;
 async function reconcile() {
   // Nothing it acts on changed: the same state, and BIRD as that reconcile left it.
   const version = clusterVersion();
-  if (version !== undefined && version === reconciled?.version && (reconciled.running ? bird.running : true)) return;
+  if (version !== undefined && version === reconciled?.version && (!reconciled.running || bird.running)) return;
   const state = readCluster();
   const node = ownNode(state);
   if (!node || !calicoOperatorInstalled(state) || !nodeIsReady(state, node)) {
